@@ -1,0 +1,61 @@
+// Package config holds the baton-miro configuration schema. conf.gen.go is
+// generated from it by `go generate ./pkg/config`.
+package config
+
+import (
+	"github.com/conductorone/baton-sdk/pkg/field"
+)
+
+//go:generate go run ./gen
+
+const (
+	DefaultAPIURL  = "https://api.miro.com"
+	DefaultSCIMURL = "https://miro.com/api/v1/scim"
+)
+
+var (
+	AccessTokenField = field.StringField(
+		"miro-access-token",
+		field.WithDisplayName("Miro access token"),
+		field.WithDescription("OAuth access token of a Miro app installed by a Company Admin of an Enterprise organization, "+
+			"with the scopes organizations:read and organizations:teams:read (plus organizations:teams:write for provisioning). "+
+			"Find it in Miro under Profile settings → Your apps → the app → Install app and get OAuth token."),
+		field.WithRequired(true),
+		field.WithIsSecret(true),
+		field.WithStructFieldName("AccessToken"),
+	)
+	SCIMAccessTokenField = field.StringField(
+		"miro-scim-access-token",
+		field.WithDisplayName("Miro SCIM token"),
+		field.WithDescription("Optional. Needed only for account lifecycle (create, disable, delete accounts) and org-role, "+
+			"admin-role and license changes. Generate it in Miro under Company settings → Enterprise integrations → SCIM."),
+		field.WithIsSecret(true),
+		field.WithStructFieldName("SCIMAccessToken"),
+	)
+	APIURLField = field.StringField(
+		"miro-api-url",
+		field.WithDisplayName("Miro REST API URL"),
+		field.WithDescription("Base URL of the Miro REST API. Change it only for a proxy or the simulator; plain http:// is accepted only for loopback hosts."),
+		field.WithDefaultValue(DefaultAPIURL),
+		field.WithString(func(r *field.StringRuler) { r.IsURI() }),
+		field.WithHidden(true),
+		field.WithStructFieldName("APIURL"),
+	)
+	SCIMURLField = field.StringField(
+		"miro-scim-url",
+		field.WithDisplayName("Miro SCIM API URL"),
+		field.WithDescription("Base URL of the Miro SCIM API. Change it only for a proxy or the simulator; plain http:// is accepted only for loopback hosts."),
+		field.WithDefaultValue(DefaultSCIMURL),
+		field.WithString(func(r *field.StringRuler) { r.IsURI() }),
+		field.WithHidden(true),
+		field.WithStructFieldName("SCIMURL"),
+	)
+)
+
+// Config is the schema the SDK turns into flags, BATON_* environment variables and the hosted form.
+var Config = field.NewConfiguration(
+	[]field.SchemaField{AccessTokenField, SCIMAccessTokenField, APIURLField, SCIMURLField},
+	field.WithConnectorDisplayName("Miro"),
+	field.WithHelpUrl("/docs/baton/miro"),
+	field.WithIconUrl("/static/app-icons/miro.svg"),
+)

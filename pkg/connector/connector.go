@@ -1,0 +1,168 @@
+// Package connector maps a Miro organization to the Baton model: org members
+// become users; teams, org roles, admin roles and licenses become resources
+// whose grants say who holds what.
+package connector
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	cfg "github.com/conductorone/baton-miro/pkg/config"
+	"github.com/conductorone/baton-miro/pkg/miro"
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"github.com/conductorone/baton-sdk/pkg/cli"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/uhttp"
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Connector is the Miro connector. The zero value serves only ResourceSyncers
+// and Metadata (for `baton-miro capabilities` without secrets).
+type Connector struct {
+	client  *miro.Client
+	members *memberIndex
+
+	mu    sync.Mutex
+	orgID string             // from the token context; fixed for a token
+	org   *miro.Organization // from the latest Validate, reused for license seats
+}
+
+var _ connectorbuilder.ConnectorBuilderV2 = (*Connector)(nil)
+
+// New builds the connector from its configuration.
+func New(ctx context.Context, c *cfg.Miro, _ *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
+	if c.AccessToken == "" {
+		return nil, nil, status.Error(codes.InvalidArgument, "the Miro access token is missing: set --miro-access-token or BATON_MIRO_ACCESS_TOKEN")
+	}
+	if _, err := miro.ParseBaseURL(orDefault(c.APIURL, cfg.DefaultAPIURL)); err != nil {
+		return nil, nil, status.Errorf(codes.InvalidArgument, "--miro-api-url: %v", err)
+	}
+	if _, err := miro.ParseBaseURL(orDefault(c.SCIMURL, cfg.DefaultSCIMURL)); err != nil {
+		return nil, nil, status.Errorf(codes.InvalidArgument, "--miro-scim-url: %v", err)
+	}
+	// The SDK's transport logs requests with credentials redacted and honours
+	// --http-timeout-seconds carried in ctx.
+	httpClient, err := uhttp.NewClient(ctx, uhttp.WithLogger(true, ctxzap.Extract(ctx)), uhttp.WithUserAgent("baton-miro"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the HTTP client: %w", err)
+	}
+	client, err := miro.New(miro.Options{
+		APIURL:      orDefault(c.APIURL, cfg.DefaultAPIURL),
+		SCIMURL:     orDefault(c.SCIMURL, cfg.DefaultSCIMURL),
+		AccessToken: c.AccessToken,
+		SCIMToken:   c.SCIMAccessToken,
+		HTTPClient:  httpClient,
+	})
+	if err != nil {
+		return nil, nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return NewWithClient(client), nil, nil
+}
+
+// NewWithClient builds the connector around an existing client (tests, tools).
+func NewWithClient(client *miro.Client) *Connector {
+	c := &Connector{client: client}
+	c.members = &memberIndex{client: client, orgID: c.OrgID}
+	return c
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// ResourceSyncers returns one syncer per resource type.
+func (c *Connector) ResourceSyncers(_ context.Context) []connectorbuilder.ResourceSyncerV2 {
+	return []connectorbuilder.ResourceSyncerV2{
+		&userBuilder{conn: c},
+		&teamBuilder{conn: c},
+		newRoleSyncer(c),
+		newAdminRoleSyncer(c),
+		newLicenseSyncer(c),
+	}
+}
+
+// Metadata describes the connector.
+func (c *Connector) Metadata(_ context.Context) (*v2.ConnectorMetadata, error) {
+	return v2.ConnectorMetadata_builder{
+		DisplayName: "Miro",
+		Description: "Syncs the members, teams and team roles, organization roles, admin roles and licenses of a Miro Enterprise organization.",
+	}.Build(), nil
+}
+
+// Validate checks the token with two cheap calls: the token context (which
+// names the organization) and the organization itself, which needs the
+// Company Admin right, the Enterprise plan and the organizations:read scope.
+func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, error) {
+	orgID, err := c.OrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	org, resp, err := c.client.GetOrganization(ctx, orgID)
+	if err != nil {
+		return nil, explain(err, "reading the Miro organization")
+	}
+	c.mu.Lock()
+	c.org = org
+	c.mu.Unlock()
+	return rateLimitAnnotations(resp), nil
+}
+
+// OrgID returns the id of the organization the token belongs to, asking Miro once.
+func (c *Connector) OrgID(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	id := c.orgID
+	c.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	tc, _, err := c.client.TokenContext(ctx)
+	if err != nil {
+		return "", explain(err, "checking the Miro access token")
+	}
+	if tc.Organization == nil || tc.Organization.ID == "" {
+		return "", status.Error(codes.FailedPrecondition,
+			"the Miro access token does not belong to an organization: install the app in a Miro Enterprise organization "+
+				"(as a Company Admin) and use that installation's token in --miro-access-token")
+	}
+	c.mu.Lock()
+	c.orgID = tc.Organization.ID
+	c.mu.Unlock()
+	return tc.Organization.ID, nil
+}
+
+// organization returns the organization read by the latest Validate, or reads it.
+func (c *Connector) organization(ctx context.Context) (*miro.Organization, *miro.Response, error) {
+	c.mu.Lock()
+	org := c.org
+	c.mu.Unlock()
+	if org != nil {
+		return org, nil, nil
+	}
+	orgID, err := c.OrgID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	org, resp, err := c.client.GetOrganization(ctx, orgID)
+	if err != nil {
+		return nil, resp, explain(err, "reading the Miro organization")
+	}
+	c.mu.Lock()
+	c.org = org
+	c.mu.Unlock()
+	return org, resp, nil
+}
+
+func rateLimitAnnotations(resp *miro.Response) annotations.Annotations {
+	var annos annotations.Annotations
+	if resp != nil && resp.RateLimit != nil {
+		annos.WithRateLimiting(resp.RateLimit)
+	}
+	return annos
+}

@@ -1,0 +1,37 @@
+package connector
+
+import (
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"google.golang.org/protobuf/proto"
+)
+
+// The resource types of the Baton model. Org roles, admin roles and licenses are
+// attributes of each org member, so their grants are produced once per type
+// (TypeScopedGrants) from the member pages the user sync already fetched.
+var (
+	userResourceType = newResourceType("user", "User", v2.ResourceType_TRAIT_USER,
+		"A member of the Miro organization, including guests and external users.", &v2.SkipEntitlementsAndGrants{})
+	teamResourceType = newResourceType("team", "Team", v2.ResourceType_TRAIT_GROUP,
+		"A Miro team; its entitlements are the team roles.")
+	roleResourceType = newResourceType("role", "Organization role", v2.ResourceType_TRAIT_ROLE,
+		"An organization role: internal admin, internal user, external user or team guest.", &v2.TypeScopedGrants{})
+	adminRoleResourceType = newResourceType("admin_role", "Admin role", v2.ResourceType_TRAIT_ROLE,
+		"A Miro admin role such as Content Admin, User Admin, Security Admin or a custom admin role.", &v2.TypeScopedGrants{})
+	licenseResourceType = newResourceType("license", "License", v2.ResourceType_TRAIT_LICENSE_PROFILE,
+		"A Miro license (full, free, occasional, …) with purchased and consumed seats.", &v2.TypeScopedGrants{})
+)
+
+func newResourceType(id, name string, trait v2.ResourceType_Trait, description string, annos ...proto.Message) *v2.ResourceType {
+	var a annotations.Annotations
+	for _, m := range annos {
+		a.Append(m)
+	}
+	return v2.ResourceType_builder{
+		Id:          id,
+		DisplayName: name,
+		Description: description,
+		Traits:      []v2.ResourceType_Trait{trait},
+		Annotations: a,
+	}.Build()
+}

@@ -1,0 +1,147 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/conductorone/baton-miro/pkg/miro"
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
+	"github.com/conductorone/baton-sdk/pkg/types/grant"
+	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
+)
+
+// teamRoleExclusionGroup marks member and admin as mutually exclusive: a team
+// membership has exactly one role.
+const teamRoleExclusionGroup = "team-role"
+
+// teamRoles are the team entitlements, one per team role Miro documents
+// (team_guest is deprecated but still returned for old data).
+var teamRoles = []struct {
+	slug, name, description string
+	exclusive               bool
+}{
+	{miro.TeamRoleMember, "Member", "Member of the team", true},
+	{miro.TeamRoleAdmin, "Admin", "Admin of the team: manages its members and settings", true},
+	{miro.TeamRoleNonTeam, "Non-team member", "External or non-team user with access to some of the team's boards", false},
+	{miro.TeamRoleGuest, "Guest", "Legacy team guest", false},
+}
+
+func isKnownTeamRole(role string) bool {
+	for _, r := range teamRoles {
+		if r.slug == role {
+			return true
+		}
+	}
+	return false
+}
+
+// teamBuilder lists teams; each membership is a grant of the membership's role.
+type teamBuilder struct{ conn *Connector }
+
+func (b *teamBuilder) ResourceType(context.Context) *v2.ResourceType { return teamResourceType }
+
+func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	orgID, err := b.conn.OrgID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cursor := opts.PageToken.Token
+	page, resp, err := b.conn.client.ListTeams(ctx, orgID, cursor)
+	if err != nil {
+		return nil, nil, explain(err, "listing teams")
+	}
+	next, err := nextCursor(ctx, "teams", cursor, page.Cursor, len(page.Data))
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]*v2.Resource, 0, len(page.Data))
+	for _, t := range page.Data {
+		r, err := teamResource(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, r)
+	}
+	return out, &rs.SyncOpResults{NextPageToken: next, Annotations: rateLimitAnnotations(resp)}, nil
+}
+
+func teamResource(t miro.Team) (*v2.Resource, error) {
+	name := t.Name
+	if name == "" {
+		name = t.ID
+	}
+	return rs.NewGroupResource(name, teamResourceType, t.ID,
+		[]rs.GroupTraitOption{rs.WithGroupProfile(map[string]any{"team_id": t.ID, "name": t.Name})})
+}
+
+// Entitlements are the team roles; they cost no API call.
+func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+	out := make([]*v2.Entitlement, 0, len(teamRoles))
+	for _, role := range teamRoles {
+		opts := []ent.EntitlementOption{
+			ent.WithGrantableTo(userResourceType),
+			ent.WithDisplayName(fmt.Sprintf("%s team %s", r.GetDisplayName(), role.name)),
+			ent.WithDescription(fmt.Sprintf("%s %s", role.description, r.GetDisplayName())),
+		}
+		if role.exclusive {
+			opts = append(opts, ent.WithExclusionGroup(teamRoleExclusionGroup))
+		}
+		out = append(out, ent.NewAssignmentEntitlement(r, role.slug, opts...))
+	}
+	return out, &rs.SyncOpResults{}, nil
+}
+
+// Grants lists one page of the team's members; every membership is one grant.
+func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	orgID, err := b.conn.OrgID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	teamID := r.GetId().GetResource()
+	cursor := opts.PageToken.Token
+	page, resp, err := b.conn.client.ListTeamMembers(ctx, orgID, teamID, cursor)
+	if err != nil {
+		return nil, nil, explain(err, fmt.Sprintf("listing members of team %s", teamID))
+	}
+	next, err := nextCursor(ctx, "members of team "+teamID, cursor, page.Cursor, len(page.Data))
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]*v2.Grant, 0, len(page.Data))
+	for _, tm := range page.Data {
+		out = append(out, teamGrant(ctx, r, tm))
+	}
+	return out, &rs.SyncOpResults{NextPageToken: next, Annotations: rateLimitAnnotations(resp)}, nil
+}
+
+// teamGrant maps a membership to a grant of its role. A role this version does
+// not know (Miro adds values over time) is kept: the membership is granted as
+// member, with the raw role in the grant's metadata and a warning, so it is
+// neither lost nor a reason to fail the sync.
+func teamGrant(ctx context.Context, team *v2.Resource, tm miro.TeamMember) *v2.Grant {
+	principal := &v2.ResourceId{ResourceType: userResourceType.GetId(), Resource: tm.ID}
+	if isKnownTeamRole(tm.Role) {
+		return grant.NewGrant(team, tm.Role, principal)
+	}
+	ctxzap.Extract(ctx).Warn("team member has a team role this connector does not know; recording it as member with the raw role in the grant metadata",
+		zap.String("team_id", team.GetId().GetResource()), zap.String("user_id", tm.ID), zap.String("role", tm.Role))
+	return grant.NewGrant(team, miro.TeamRoleMember, principal,
+		grant.WithGrantMetadata(map[string]any{"miro_team_role": tm.Role}))
+}
+
+// nextCursor guards a cursor chain: an empty page ends it whatever the cursor
+// says, and a cursor that does not move is an error instead of an endless loop.
+func nextCursor(ctx context.Context, what, cursor, next string, n int) (string, error) {
+	if n == 0 && next != "" {
+		ctxzap.Extract(ctx).Warn("Miro returned an empty page with a cursor; treating it as the end of the list",
+			zap.String("list", what))
+		return "", nil
+	}
+	if next != "" && next == cursor {
+		return "", fmt.Errorf("listing %s: Miro returned the cursor it was given, which would loop forever", what)
+	}
+	return next, nil
+}

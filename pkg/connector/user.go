@@ -1,0 +1,83 @@
+package connector
+
+import (
+	"context"
+	"time"
+
+	"github.com/conductorone/baton-miro/pkg/miro"
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+)
+
+// userBuilder lists org members as users. Users hold no entitlements.
+type userBuilder struct{ conn *Connector }
+
+func (b *userBuilder) ResourceType(context.Context) *v2.ResourceType { return userResourceType }
+
+func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	p, annos, err := b.conn.members.page(ctx, opts.Session, opts.SyncID, opts.PageToken.Token)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]*v2.Resource, 0, len(p.Members))
+	for _, m := range p.Members {
+		r, err := userResource(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, r)
+	}
+	return out, &rs.SyncOpResults{NextPageToken: p.Next, Annotations: annos}, nil
+}
+
+func (b *userBuilder) Entitlements(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+	return nil, &rs.SyncOpResults{}, nil
+}
+
+func (b *userBuilder) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return nil, &rs.SyncOpResults{}, nil
+}
+
+// userResource maps an org member to a user: the email is its name and login
+// (Miro's member API has no display name), active maps to enabled/disabled and
+// lastActivityAt to the last login.
+func userResource(m miro.Member) (*v2.Resource, error) {
+	adminRoles := make([]any, 0, len(m.AdminRoles))
+	for _, ar := range m.AdminRoles {
+		adminRoles = append(adminRoles, ar.Name)
+	}
+	profile := map[string]any{
+		"email":       m.Email,
+		"role":        normalizeEnum(m.Role),
+		"license":     normalizeEnum(m.License),
+		"active":      m.Active,
+		"admin_roles": adminRoles,
+	}
+	if !m.LicenseAssignedAt.IsZero() {
+		profile["license_assigned_at"] = m.LicenseAssignedAt.UTC().Format(time.RFC3339)
+	}
+	if !m.LastActivityAt.IsZero() {
+		profile["last_activity_at"] = m.LastActivityAt.UTC().Format(time.RFC3339)
+	}
+	userStatus := v2.UserTrait_Status_STATUS_ENABLED
+	if !m.Active {
+		userStatus = v2.UserTrait_Status_STATUS_DISABLED
+	}
+	traits := []rs.UserTraitOption{
+		rs.WithUserLogin(m.Email),
+		rs.WithUserProfile(profile),
+		rs.WithStatus(userStatus),
+		rs.WithAccountType(v2.UserTrait_ACCOUNT_TYPE_HUMAN),
+	}
+	if m.Email != "" {
+		traits = append(traits, rs.WithEmail(m.Email, true))
+	}
+	if !m.LastActivityAt.IsZero() {
+		traits = append(traits, rs.WithLastLogin(m.LastActivityAt.Time))
+	}
+	name := m.Email
+	if name == "" {
+		name = m.ID
+	}
+	return rs.NewUserResource(name, userResourceType, m.ID, traits)
+}

@@ -1,0 +1,237 @@
+package miro
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Credit costs of Miro's rate-limit levels (credits per call).
+const (
+	Level1 = 50
+	Level2 = 100
+	Level3 = 500
+	Level4 = 2000
+)
+
+// Pacer spends Miro's credit budget without being throttled. Miro meters each
+// token in credits per window and reports the budget on every response
+// (X-RateLimit-Limit, -Remaining, -Reset). The pacer lets calls run while the
+// known remaining credits, minus those reserved by calls still in flight, cover
+// their cost; when they do not, every caller waits for the announced reset. A
+// 429 blocks all callers until its reset, so a throttle costs one wait, shared.
+// It is safe for concurrent use.
+type Pacer struct {
+	mu        sync.Mutex
+	limit     int       // credits per window; 0 = not yet known
+	remaining int       // credits left in the window; -1 = not yet known
+	resetAt   time.Time // end of the current window; zero = not known
+	reserved  int       // credits of calls in flight
+	blocked   time.Time // after a 429 nobody calls before this instant
+
+	// Margin is added to every wait so clocks that disagree by a little do not
+	// turn a reset into a 429.
+	Margin time.Duration
+	// DefaultWait is used after a 429 that announces no reset.
+	DefaultWait time.Duration
+
+	now   func() time.Time
+	stats PacerStats
+}
+
+// PacerStats counts what the pacer did.
+type PacerStats struct {
+	Throttled int           // 429 responses seen
+	Waits     int           // distinct waits for a reset (proactive or after a 429)
+	Waited    time.Duration // sum of distinct waits
+}
+
+// NewPacer returns a pacer that knows nothing of the budget yet.
+func NewPacer() *Pacer {
+	return &Pacer{remaining: -1, Margin: 100 * time.Millisecond, DefaultWait: 60 * time.Second, now: time.Now}
+}
+
+// Stats returns a copy of the counters.
+func (p *Pacer) Stats() PacerStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// Acquire blocks until a call costing cost credits may run, and reserves them.
+// The caller must pass the response to Observe (or call Release) afterwards.
+func (p *Pacer) Acquire(ctx context.Context, cost int) error {
+	for {
+		wait := p.tryAcquire(cost)
+		if wait <= 0 {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// tryAcquire reserves cost and returns 0, or returns how long to wait first.
+func (p *Pacer) tryAcquire(cost int) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	if now.Before(p.blocked) {
+		return p.blocked.Sub(now)
+	}
+	if !p.resetAt.IsZero() && !now.Before(p.resetAt) {
+		// The window has rolled over: the whole budget is back.
+		p.resetAt = time.Time{}
+		if p.limit > 0 {
+			p.remaining = p.limit
+		} else {
+			p.remaining = -1
+		}
+	}
+	if p.remaining < 0 || p.remaining-p.reserved >= cost || p.resetAt.IsZero() {
+		// Unknown budget or no known reset: go, and let the response teach us.
+		p.reserved += cost
+		return 0
+	}
+	if p.reserved > 0 {
+		// Calls in flight may report a fresher budget (or a reset) soon.
+		return 10 * time.Millisecond
+	}
+	until := p.resetAt.Add(p.Margin)
+	p.noteWait(until)
+	return until.Sub(now)
+}
+
+// noteWait records a wait until t once, however many callers share it.
+func (p *Pacer) noteWait(until time.Time) {
+	if until.After(p.blocked) {
+		p.stats.Waits++
+		p.stats.Waited += until.Sub(p.now())
+		p.blocked = until
+	}
+}
+
+// Release returns the reservation of a call that produced no response.
+func (p *Pacer) Release(cost int) {
+	p.mu.Lock()
+	p.reserved -= cost
+	p.mu.Unlock()
+}
+
+// Observe releases the reservation and learns the budget from the response.
+func (p *Pacer) Observe(cost, statusCode int, h http.Header) {
+	limit, remaining, resetAt, ok := ParseRateLimit(h, p.now())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reserved -= cost
+	if ok {
+		if limit > 0 {
+			p.limit = limit
+		}
+		switch {
+		case resetAt.IsZero():
+			p.remaining = remaining
+		case p.resetAt.IsZero() || resetAt.After(p.resetAt.Add(500*time.Millisecond)):
+			// A new window (or the first we hear of).
+			p.resetAt, p.remaining = resetAt, remaining
+		case !resetAt.Before(p.resetAt.Add(-500 * time.Millisecond)):
+			// The same window: responses can arrive out of order, and the budget only shrinks.
+			p.remaining = min(p.remaining, remaining)
+		}
+	}
+	if statusCode == http.StatusTooManyRequests {
+		p.stats.Throttled++
+		p.remaining = 0
+		until := resetAt
+		if retryAfter := parseRetryAfter(h, p.now()); !retryAfter.IsZero() && (until.IsZero() || retryAfter.After(until)) {
+			until = retryAfter
+		}
+		if until.IsZero() {
+			until = p.now().Add(p.DefaultWait)
+		}
+		p.noteWait(until.Add(p.Margin))
+	}
+}
+
+// ParseRateLimit reads Miro's X-RateLimit-* headers. Reset is accepted as epoch
+// seconds (documented), epoch milliseconds, or seconds until the reset; ok is
+// false when no usable header is present.
+func ParseRateLimit(h http.Header, now time.Time) (limit, remaining int, resetAt time.Time, ok bool) {
+	limit, okLimit := headerInt(h, "X-RateLimit-Limit")
+	remaining, okRemaining := headerInt(h, "X-RateLimit-Remaining")
+	if !okRemaining {
+		return 0, 0, time.Time{}, false
+	}
+	if !okLimit {
+		limit = 0
+	}
+	if reset, okReset := headerInt64(h, "X-RateLimit-Reset"); okReset {
+		resetAt = resetInstant(reset, now)
+	}
+	return limit, remaining, resetAt, true
+}
+
+// resetInstant interprets a reset value as an absolute epoch (seconds or
+// milliseconds) when it is large, otherwise as seconds from now.
+func resetInstant(v int64, now time.Time) time.Time {
+	const epoch2001 = 978307200 // anything later than 2001 is an absolute time
+	switch {
+	case v <= 0:
+		return now
+	case v > epoch2001*1000:
+		return time.UnixMilli(v)
+	case v > epoch2001:
+		return time.Unix(v, 0)
+	default:
+		return now.Add(time.Duration(v) * time.Second)
+	}
+}
+
+func parseRetryAfter(h http.Header, now time.Time) time.Time {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return time.Time{}
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 || secs > 3600 {
+			return time.Time{}
+		}
+		return now.Add(time.Duration(secs) * time.Second)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t
+	}
+	return time.Time{}
+}
+
+func headerInt(h http.Header, name string) (int, bool) {
+	v, ok := headerInt64(h, name)
+	if !ok || v > int64(^uint32(0)>>1) {
+		return 0, false
+	}
+	return int(v), true
+}
+
+func headerInt64(h http.Header, name string) (int64, bool) {
+	v := strings.TrimSpace(h.Get(name))
+	if v == "" {
+		return 0, false
+	}
+	// Tolerate the RateLimit draft's weighted form ("100000;w=60").
+	if i := strings.IndexAny(v, ";, "); i >= 0 {
+		v = v[:i]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
