@@ -13,9 +13,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// teamRoleExclusionGroup marks member and admin as mutually exclusive: a team
-// membership has exactly one role.
-const teamRoleExclusionGroup = "team-role"
+// teamRoleExclusionGroup marks a team's member and admin entitlements as
+// mutually exclusive (a membership has one role). Groups are global, so each
+// team has its own.
+func teamRoleExclusionGroup(teamID string) string { return "team-role:" + teamID }
 
 // teamRoles are the team entitlements, one per team role Miro documents
 // (team_guest is deprecated but still returned for old data).
@@ -87,7 +88,7 @@ func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncO
 			ent.WithDescription(fmt.Sprintf("%s %s", role.description, r.GetDisplayName())),
 		}
 		if role.exclusive {
-			opts = append(opts, ent.WithExclusionGroup(teamRoleExclusionGroup))
+			opts = append(opts, ent.WithExclusionGroup(teamRoleExclusionGroup(r.GetId().GetResource())))
 		}
 		out = append(out, ent.NewAssignmentEntitlement(r, role.slug, opts...))
 	}

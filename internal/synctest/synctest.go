@@ -1,0 +1,87 @@
+// Package synctest runs the Baton SDK's real syncer in-process against a
+// connector and reads back the c1z it writes. Tests and benchmarks use it; it
+// is not part of the connector.
+package synctest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/connectorclient"
+	"github.com/conductorone/baton-sdk/pkg/dotc1z"
+	sdksync "github.com/conductorone/baton-sdk/pkg/sync"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/test/bufconn"
+)
+
+// Sync runs a full sync of conn into the c1z at path with the given number of
+// workers, failing on any ingest invariant (a grant whose principal or
+// entitlement was never listed, say).
+func Sync(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path string, workers int) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(path), "c1z-tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	store, err := dotc1z.NewStore(ctx, path, dotc1z.WithTmpDir(tmp))
+	if err != nil {
+		return fmt.Errorf("opening c1z: %w", err)
+	}
+	srv, err := connectorbuilder.NewConnector(ctx, conn, connectorbuilder.WithSessionStore(store.SessionStore()))
+	if err != nil {
+		_ = store.Close(ctx)
+		return fmt.Errorf("building connector server: %w", err)
+	}
+
+	lis := bufconn.Listen(4 << 20)
+	gs := grpc.NewServer()
+	v2.RegisterResourceTypesServiceServer(gs, srv)
+	v2.RegisterResourcesServiceServer(gs, srv)
+	v2.RegisterEntitlementsServiceServer(gs, srv)
+	v2.RegisterGrantsServiceServer(gs, srv)
+	v2.RegisterConnectorServiceServer(gs, srv)
+	v2.RegisterAssetServiceServer(gs, srv)
+	v2.RegisterGrantManagerServiceServer(gs, srv)
+	v2.RegisterResourceManagerServiceServer(gs, srv)
+	v2.RegisterResourceDeleterServiceServer(gs, srv)
+	v2.RegisterAccountManagerServiceServer(gs, srv)
+	v2.RegisterCredentialManagerServiceServer(gs, srv)
+	v2.RegisterEventServiceServer(gs, srv)
+	v2.RegisterTicketsServiceServer(gs, srv)
+	v2.RegisterActionServiceServer(gs, srv)
+	v2.RegisterResourceGetterServiceServer(gs, srv)
+	go func() { _ = gs.Serve(lis) }()
+	defer gs.Stop()
+
+	cc, err := grpc.NewClient("passthrough:///bufconn",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		_ = store.Close(ctx)
+		return err
+	}
+	defer cc.Close()
+
+	s, err := sdksync.NewSyncer(ctx, connectorclient.NewConnectorClient(ctx, cc),
+		sdksync.WithConnectorStore(store),
+		sdksync.WithTmpDir(tmp),
+		sdksync.WithWorkerCount(workers),
+		sdksync.WithFailFastInvariants(),
+	)
+	if err != nil {
+		_ = store.Close(ctx)
+		return err
+	}
+	syncErr := s.Sync(ctx)
+	closeErr := s.Close(ctx) // also closes the store
+	if syncErr != nil {
+		return syncErr
+	}
+	return closeErr
+}
