@@ -1,0 +1,41 @@
+GO      ?= go
+BIN     ?= bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+.PHONY: all build demo test generate check-generated bench lint clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/baton-miro ./cmd/baton-miro
+	$(GO) build -o $(BIN)/miro-sim ./cmd/miro-sim
+	$(GO) build -o $(BIN)/c1z-summary ./internal/tools/c1z-summary
+
+## demo: sync a simulated Miro org into sync.c1z with the real binary and summarize it.
+demo: build
+	BIN=$(BIN) ./scripts/demo.sh
+
+## test: vet, generated files up to date, and every test with the race detector.
+test: check-generated
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## generate: regenerate pkg/config/conf.gen.go from the schema.
+generate:
+	$(GO) generate ./pkg/config
+	gofmt -w pkg/config/conf.gen.go
+
+check-generated:
+	./scripts/check-generated.sh
+
+## bench: scale runs against the simulator (slow; not part of make test).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
+
+lint:
+	./scripts/ci/lint.sh
+
+clean:
+	rm -rf $(BIN) dist sync.c1z

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conductorone/baton-miro/internal/simtest"
+	"github.com/conductorone/baton-miro/internal/synctest"
+	"github.com/conductorone/baton-miro/pkg/mirosim"
+)
+
+// binary is the baton-miro executable built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "baton-miro-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "baton-miro")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building baton-miro:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	exitCode       int
+	stdout, stderr string
+}
+
+// run executes the binary with args and the given extra environment.
+func run(t *testing.T, timeout time.Duration, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(cleanEnv(), env...)
+	cmd.Dir = t.TempDir()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("baton-miro %v did not finish within %s\nstderr: %s", args, timeout, stderr.String())
+	}
+	code := 0
+	if err != nil {
+		exitErr, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running baton-miro: %v", err)
+		}
+		code = exitErr.ExitCode()
+	}
+	return result{exitCode: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// cleanEnv drops BATON_* variables of the developer's shell.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BATON_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func startSim(t *testing.T, gen mirosim.GenOptions, opts mirosim.Options) (*mirosim.Server, *mirosim.Org) {
+	t.Helper()
+	org := mirosim.Generate(gen)
+	want := org.Clone()
+	sim := mirosim.New(org, opts)
+	if _, err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	return sim, want
+}
+
+func simArgs(sim *mirosim.Server) []string {
+	return []string{"--miro-api-url", sim.BaseURL(), "--miro-scim-url", sim.SCIMURL()}
+}
+
+// TestBinarySyncExactOrg runs the real binary against the simulator with one
+// and four workers and checks the c1z and the API calls.
+func TestBinarySyncExactOrg(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			sim, org := startSim(t, mirosim.GenOptions{Seed: 3, Users: 1000, Teams: 100}, mirosim.Options{Token: "bin-token", Credits: -1})
+			out := filepath.Join(t.TempDir(), "sync.c1z")
+			args := append(simArgs(sim), "--workers", fmt.Sprint(workers), "-f", out)
+			res := run(t, 3*time.Minute, []string{"BATON_MIRO_ACCESS_TOKEN=bin-token"}, args...)
+			if res.exitCode != 0 {
+				t.Fatalf("exit %d\nstderr: %s", res.exitCode, res.stderr)
+			}
+			got, err := synctest.Read(context.Background(), out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := simtest.Expect(org).Diff(got); diff != "" {
+				t.Fatalf("c1z differs from the simulated org:\n%s", diff)
+			}
+			want := simtest.MinCalls(org)
+			for route, n := range sim.Counts() {
+				if want[route] != n {
+					t.Errorf("route %s: %d calls, budget %d", route, n, want[route])
+				}
+			}
+		})
+	}
+}
+
+// TestBinaryWithoutSecrets: capabilities and config need no token.
+func TestBinaryWithoutSecrets(t *testing.T) {
+	for _, sub := range []string{"capabilities", "config"} {
+		res := run(t, time.Minute, nil, sub)
+		if res.exitCode != 0 || !strings.HasPrefix(strings.TrimSpace(res.stdout), "{") {
+			t.Errorf("baton-miro %s: exit %d, stdout %.200q, stderr %.300q", sub, res.exitCode, res.stdout, res.stderr)
+		}
+	}
+}
+
+// TestBinaryFlagValidation: bad configuration fails fast, non-zero, with a
+// message that names what to fix, and leaves no c1z behind.
+func TestBinaryFlagValidation(t *testing.T) {
+	cases := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"missing token", nil, nil, "miro-access-token"},
+		{"http to a remote host", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-api-url", "http://api.example.com"}, "plain http://"},
+		{"http SCIM to a remote host", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-scim-url", "http://10.1.2.3/scim"}, "plain http://"},
+		{"not a URL scheme", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-api-url", "ftp://api.miro.com"}, "https://"},
+		{"unknown flag", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-acess-token", "x"}, "unknown flag"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "sync.c1z")
+			start := time.Now()
+			res := run(t, 30*time.Second, tc.env, append(tc.args, "-f", out)...)
+			if res.exitCode == 0 {
+				t.Fatalf("exit 0, want failure\nstderr: %s", res.stderr)
+			}
+			if !strings.Contains(res.stdout+res.stderr, tc.want) {
+				t.Errorf("output does not mention %q:\nstdout: %s\nstderr: %s", tc.want, res.stdout, res.stderr)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("a c1z was written despite the failure")
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %s to fail", d)
+			}
+		})
+	}
+}
