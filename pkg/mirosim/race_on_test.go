@@ -1,0 +1,5 @@
+//go:build race
+
+package mirosim
+
+const raceEnabled = true
