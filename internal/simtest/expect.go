@@ -160,12 +160,17 @@ func MinCredits(org *mirosim.Org) int {
 
 func pages(n int) int { return max(1, (n+miro.PageSize-1)/miro.PageSize) }
 
-// NewConnector returns a connector whose client talks to sim with fast retries.
-func NewConnector(sim *mirosim.Server, token string) (*connector.Connector, *miro.Client, error) {
-	client, err := miro.New(miro.Options{
+// NewConnector returns a connector whose client talks to sim with fast
+// retries; tweak adjusts the client options further.
+func NewConnector(sim *mirosim.Server, token string, tweak ...func(*miro.Options)) (*connector.Connector, *miro.Client, error) {
+	o := miro.Options{
 		APIURL: sim.BaseURL(), SCIMURL: sim.SCIMURL(), AccessToken: token,
 		BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, MaxAttempts: 12,
-	})
+	}
+	for _, f := range tweak {
+		f(&o)
+	}
+	client, err := miro.New(o)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -173,8 +178,8 @@ func NewConnector(sim *mirosim.Server, token string) (*connector.Connector, *mir
 }
 
 // SyncAndRead runs an in-process sync of sim into path and reads the result.
-func SyncAndRead(ctx context.Context, sim *mirosim.Server, token, path string, workers int) (*synctest.Contents, error) {
-	conn, _, err := NewConnector(sim, token)
+func SyncAndRead(ctx context.Context, sim *mirosim.Server, token, path string, workers int, tweak ...func(*miro.Options)) (*synctest.Contents, error) {
+	conn, _, err := NewConnector(sim, token, tweak...)
 	if err != nil {
 		return nil, err
 	}

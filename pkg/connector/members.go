@@ -39,8 +39,13 @@ type memberSummary struct {
 }
 
 const (
-	pageKeyPrefix = "member-page:"
-	summaryKey    = "member-summary"
+	pageKeyPrefix   = "member-page:"
+	summaryKey      = "member-summary"
+	memberKeyPrefix = "member-id:"
+	// listedKey is set once the last member page has been fetched, so every
+	// org member's id is in the session: only then can we tell that an id is
+	// not an org member.
+	listedKey = "member-listing-complete"
 )
 
 func pageKey(cursor string) string { return pageKeyPrefix + cursor }
@@ -65,19 +70,15 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 		if err != nil {
 			return nil, err
 		}
-		apiPage, resp, err := m.client.ListMembers(ctx, orgID, cursor)
+		apiPage, resp, err := fetchPage(ctx, "organization members", cursor,
+			func(ctx context.Context, cursor string) (*miro.Page[miro.Member], *miro.Response, error) {
+				return m.client.ListMembers(ctx, orgID, cursor)
+			})
 		if err != nil {
 			return nil, explain(err, "listing organization members")
 		}
-		p, err := checkPage(ctx, cursor, apiPage)
-		if err != nil {
-			return nil, err
-		}
-		if ss != nil {
-			if err := session.SetJSON(ctx, ss, pageKey(cursor), p); err != nil {
-				ctxzap.Extract(ctx).Debug("caching an org-member page failed; later readers will refetch it", zap.Error(err))
-			}
-		}
+		p := &memberPage{Members: apiPage.Data, Next: apiPage.Cursor}
+		m.store(ctx, ss, cursor, p)
 		return result{page: p, annos: rateLimitAnnotations(resp)}, nil
 	})
 	if err != nil {
@@ -85,6 +86,61 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 	}
 	r := v.(result)
 	return r.page, r.annos, nil
+}
+
+// store caches a page and the ids of its members.
+func (m *memberIndex) store(ctx context.Context, ss sessions.SessionStore, cursor string, p *memberPage) {
+	if ss == nil {
+		return
+	}
+	ids := make(map[string][]byte, len(p.Members))
+	for _, mem := range p.Members {
+		ids[memberKeyPrefix+mem.ID] = []byte{1}
+	}
+	if p.Next == "" {
+		ids[listedKey] = []byte{1}
+	}
+	err := session.SetJSON(ctx, ss, pageKey(cursor), p)
+	if err == nil {
+		err = ss.SetMany(ctx, ids)
+	}
+	if err != nil {
+		ctxzap.Extract(ctx).Debug("caching an org-member page failed; later readers will refetch it", zap.Error(err))
+	}
+}
+
+// notMembers returns the ids that are not org members. It answers only when
+// this sync has listed every member (ok=false otherwise: a targeted sync, say),
+// because a missing id proves nothing before then.
+func (m *memberIndex) notMembers(ctx context.Context, ss sessions.SessionStore, ids []string) (map[string]bool, bool) {
+	if ss == nil || len(ids) == 0 {
+		return nil, false
+	}
+	keys := make([]string, 0, len(ids)+1)
+	keys = append(keys, listedKey)
+	for _, id := range ids {
+		keys = append(keys, memberKeyPrefix+id)
+	}
+	found := map[string][]byte{}
+	for start := 0; start < len(keys); start += 100 { // the session store takes 100 keys per call
+		got, _, err := ss.GetMany(ctx, keys[start:min(start+100, len(keys))])
+		if err != nil {
+			return nil, false
+		}
+		for k, v := range got {
+			found[k] = v
+		}
+	}
+	if _, ok := found[listedKey]; !ok {
+		return nil, false
+	}
+	out := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := found[memberKeyPrefix+id]; !ok {
+			out[id] = true
+		}
+	}
+	return out, true
 }
 
 func (m *memberIndex) cached(ctx context.Context, ss sessions.SessionStore, cursor string) (*memberPage, bool) {
@@ -96,16 +152,6 @@ func (m *memberIndex) cached(ctx context.Context, ss sessions.SessionStore, curs
 		return nil, false
 	}
 	return p, true
-}
-
-// checkPage guards the cursor chain: a cursor that does not move would loop
-// forever, and an empty page means the list has ended whatever the cursor says.
-func checkPage(ctx context.Context, cursor string, p *miro.Page[miro.Member]) (*memberPage, error) {
-	next, err := nextCursor(ctx, "organization members", cursor, p.Cursor, len(p.Data))
-	if err != nil {
-		return nil, err
-	}
-	return &memberPage{Members: p.Data, Next: next}, nil
 }
 
 // summary walks every member page once per sync and records the values in use.

@@ -49,14 +49,12 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	if err != nil {
 		return nil, nil, err
 	}
-	cursor := opts.PageToken.Token
-	page, resp, err := b.conn.client.ListTeams(ctx, orgID, cursor)
+	page, resp, err := fetchPage(ctx, "teams", opts.PageToken.Token,
+		func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
+			return b.conn.client.ListTeams(ctx, orgID, cursor)
+		})
 	if err != nil {
 		return nil, nil, explain(err, "listing teams")
-	}
-	next, err := nextCursor(ctx, "teams", cursor, page.Cursor, len(page.Data))
-	if err != nil {
-		return nil, nil, err
 	}
 	out := make([]*v2.Resource, 0, len(page.Data))
 	for _, t := range page.Data {
@@ -66,16 +64,12 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		}
 		out = append(out, r)
 	}
-	return out, &rs.SyncOpResults{NextPageToken: next, Annotations: rateLimitAnnotations(resp)}, nil
+	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
 func teamResource(t miro.Team) (*v2.Resource, error) {
-	name := t.Name
-	if name == "" {
-		name = t.ID
-	}
-	return rs.NewGroupResource(name, teamResourceType, t.ID,
-		[]rs.GroupTraitOption{rs.WithGroupProfile(map[string]any{"team_id": t.ID, "name": t.Name})})
+	return rs.NewGroupResource(displayName(t.Name, t.ID), teamResourceType, t.ID,
+		[]rs.GroupTraitOption{rs.WithGroupProfile(map[string]any{"team_id": t.ID, "name": clip(t.Name)})})
 }
 
 // Entitlements are the team roles; they cost no API call.
@@ -102,20 +96,32 @@ func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOp
 		return nil, nil, err
 	}
 	teamID := r.GetId().GetResource()
-	cursor := opts.PageToken.Token
-	page, resp, err := b.conn.client.ListTeamMembers(ctx, orgID, teamID, cursor)
+	what := "members of team " + teamID
+	page, resp, err := fetchPage(ctx, what, opts.PageToken.Token,
+		func(ctx context.Context, cursor string) (*miro.Page[miro.TeamMember], *miro.Response, error) {
+			return b.conn.client.ListTeamMembers(ctx, orgID, teamID, cursor)
+		})
 	if err != nil {
-		return nil, nil, explain(err, fmt.Sprintf("listing members of team %s", teamID))
+		return nil, nil, explain(err, "listing "+what)
 	}
-	next, err := nextCursor(ctx, "members of team "+teamID, cursor, page.Cursor, len(page.Data))
-	if err != nil {
-		return nil, nil, err
+	ids := make([]string, 0, len(page.Data))
+	for _, tm := range page.Data {
+		ids = append(ids, tm.ID)
 	}
+	// A team member who is not an org member (removed from the org while we
+	// paged, say) is not a user of this sync: a grant to them would point at
+	// nothing, so it is left out and logged.
+	strangers, _ := b.conn.members.notMembers(ctx, opts.Session, ids)
 	out := make([]*v2.Grant, 0, len(page.Data))
 	for _, tm := range page.Data {
+		if strangers[tm.ID] {
+			ctxzap.Extract(ctx).Warn("team member is not a member of the organization; leaving the membership out",
+				zap.String("team_id", teamID), zap.String("user_id", tm.ID), zap.String("role", tm.Role))
+			continue
+		}
 		out = append(out, teamGrant(ctx, r, tm))
 	}
-	return out, &rs.SyncOpResults{NextPageToken: next, Annotations: rateLimitAnnotations(resp)}, nil
+	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
 // teamGrant maps a membership to a grant of its role. A role this version does
@@ -131,18 +137,4 @@ func teamGrant(ctx context.Context, team *v2.Resource, tm miro.TeamMember) *v2.G
 		zap.String("team_id", team.GetId().GetResource()), zap.String("user_id", tm.ID), zap.String("role", tm.Role))
 	return grant.NewGrant(team, miro.TeamRoleMember, principal,
 		grant.WithGrantMetadata(map[string]any{"miro_team_role": tm.Role}))
-}
-
-// nextCursor guards a cursor chain: an empty page ends it whatever the cursor
-// says, and a cursor that does not move is an error instead of an endless loop.
-func nextCursor(ctx context.Context, what, cursor, next string, n int) (string, error) {
-	if n == 0 && next != "" {
-		ctxzap.Extract(ctx).Warn("Miro returned an empty page with a cursor; treating it as the end of the list",
-			zap.String("list", what))
-		return "", nil
-	}
-	if next != "" && next == cursor {
-		return "", fmt.Errorf("listing %s: Miro returned the cursor it was given, which would loop forever", what)
-	}
-	return next, nil
 }

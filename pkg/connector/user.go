@@ -42,6 +42,7 @@ func (b *userBuilder) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*
 // (Miro's member API has no display name), active maps to enabled/disabled and
 // lastActivityAt to the last login.
 func userResource(m miro.Member) (*v2.Resource, error) {
+	m.Email = clip(m.Email)
 	adminRoles := make([]any, 0, len(m.AdminRoles))
 	for _, ar := range m.AdminRoles {
 		adminRoles = append(adminRoles, ar.Name)
@@ -75,9 +76,5 @@ func userResource(m miro.Member) (*v2.Resource, error) {
 	if !m.LastActivityAt.IsZero() {
 		traits = append(traits, rs.WithLastLogin(m.LastActivityAt.Time))
 	}
-	name := m.Email
-	if name == "" {
-		name = m.ID
-	}
-	return rs.NewUserResource(name, userResourceType, m.ID, traits)
+	return rs.NewUserResource(displayName(m.Email, m.ID), userResourceType, m.ID, traits)
 }
