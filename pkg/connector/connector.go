@@ -99,6 +99,7 @@ func (c *Connector) Metadata(_ context.Context) (*v2.ConnectorMetadata, error) {
 // Validate checks the token with two cheap calls: the token context (which
 // names the organization) and the organization itself, which needs the
 // Company Admin right, the Enterprise plan and the organizations:read scope.
+// With a SCIM token it also reads one SCIM user to check that token.
 func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, error) {
 	orgID, err := c.OrgID(ctx)
 	if err != nil {
@@ -111,6 +112,12 @@ func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, erro
 	c.mu.Lock()
 	c.org = org
 	c.mu.Unlock()
+	if c.client.HasSCIM() {
+		// A wrong SCIM token would otherwise surface only at the first provisioning request.
+		if _, _, err := c.client.ListSCIMUsers(ctx, 1, 1, ""); err != nil {
+			return nil, explain(err, "checking the Miro SCIM token")
+		}
+	}
 	return rateLimitAnnotations(resp), nil
 }
 

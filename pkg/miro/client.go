@@ -53,7 +53,8 @@ type Client struct {
 	token       string
 	scimToken   string
 	http        *http.Client
-	pacer       *Pacer
+	pacer       *Pacer // REST credits
+	scimPacer   *Pacer // SCIM has its own, separate limits
 	maxAttempts int
 	max429      int
 	backoffBase time.Duration
@@ -93,6 +94,7 @@ func New(o Options) (*Client, error) {
 	if c.pacer == nil {
 		c.pacer = NewPacer()
 	}
+	c.scimPacer = NewPacer()
 	if c.maxAttempts <= 0 {
 		c.maxAttempts = 8
 	}
@@ -119,7 +121,15 @@ func (c *Client) HasSCIM() bool { return c.scimToken != "" }
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
+		var ue *url.Error
+		if strings.Contains(raw, "@") && errors.As(err, &ue) {
+			// url.Error quotes the URL, password included.
+			return nil, fmt.Errorf("the base URL is not a URL: %w", ue.Err)
+		}
 		return nil, fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	if u.User != nil {
+		raw = u.Redacted() // never echo a password into logs
 	}
 	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%q must be a plain base URL like https://api.miro.com", raw)
@@ -174,8 +184,13 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 		base, token = c.scim, c.scimToken
 	}
 	u := *base
-	u.Path = base.Path + rq.path
-	u.RawPath = ""
+	// rq.path is already escaped: keep it as the raw path, so an id holding
+	// '/', '?' or '%' is escaped once, not twice.
+	if p, err := url.PathUnescape(rq.path); err == nil {
+		u.Path, u.RawPath = base.Path+p, base.EscapedPath()+rq.path
+	} else {
+		u.Path, u.RawPath = base.Path+rq.path, ""
+	}
 	if len(rq.query) > 0 {
 		u.RawQuery = rq.query.Encode()
 	}
@@ -198,22 +213,26 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 		transient := false
 		switch {
 		case err != nil:
-			miroErr.Message = err.Error()
+			miroErr.Message = redactToken(err.Error(), token)
 			transient = true
 		case resp.StatusCode == http.StatusTooManyRequests:
 			throttles++
 			attempts-- // a 429 is paced, not a failure of the call
-			fillError(miroErr, resp, body)
+			fillError(miroErr, resp, body, token)
 			if throttles <= c.max429 {
 				continue // the pacer now holds every caller until the reset
 			}
-			miroErr.Message += fmt.Sprintf(" (still throttled after %d waits for the rate-limit reset)", throttles)
+			miroErr.Message += fmt.Sprintf(" (still throttled after %d waits for the rate-limit reset)", throttles-1)
+			return resp, miroErr
+		case body.tooLarge:
+			miroErr.StatusCode = resp.StatusCode
+			miroErr.Message = fmt.Sprintf("response body exceeds %d MiB, far more than any Miro page", maxBody>>20)
 			return resp, miroErr
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			if out == nil || resp.StatusCode == http.StatusNoContent {
 				return resp, nil
 			}
-			derr := decodeBody(resp, body, out)
+			derr := decodeBody(resp, body, out, token)
 			if derr == nil {
 				return resp, nil
 			}
@@ -221,7 +240,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			miroErr.Message = derr.Error()
 			transient = true
 		default:
-			fillError(miroErr, resp, body)
+			fillError(miroErr, resp, body, token)
 			transient = resp.StatusCode >= 500
 		}
 		if !transient || !idempotent {
@@ -239,7 +258,11 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 
 // send makes one HTTP exchange and reads the whole body.
 func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string, payload []byte) (*Response, *httpResult, error) {
-	if err := c.pacer.Acquire(ctx, rq.cost); err != nil {
+	pacer := c.pacer
+	if rq.scim {
+		pacer = c.scimPacer
+	}
+	if err := pacer.Acquire(ctx, rq.cost); err != nil {
 		return nil, nil, err
 	}
 	var body io.Reader
@@ -248,7 +271,7 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 	}
 	req, err := http.NewRequestWithContext(ctx, rq.method, u.String(), body)
 	if err != nil {
-		c.pacer.Release(rq.cost)
+		pacer.Release(rq.cost)
 		return nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -262,11 +285,11 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 	}
 	hr, err := c.http.Do(req)
 	if err != nil {
-		c.pacer.Release(rq.cost)
+		pacer.Release(rq.cost)
 		return nil, nil, scrubURLError(err)
 	}
 	defer hr.Body.Close()
-	c.pacer.Observe(rq.cost, hr.StatusCode, hr.Header)
+	pacer.Observe(rq.cost, hr.StatusCode, hr.Header)
 	data, err := io.ReadAll(io.LimitReader(hr.Body, maxBody+1))
 	resp := &Response{StatusCode: hr.StatusCode}
 	if rl, rlErr := ratelimit.ExtractRateLimitData(hr.StatusCode, &hr.Header); rlErr == nil {
@@ -276,7 +299,7 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 		return resp, nil, fmt.Errorf("reading response body (HTTP %d): %w", hr.StatusCode, err)
 	}
 	if len(data) > maxBody {
-		return resp, nil, fmt.Errorf("response body exceeds %d MiB", maxBody>>20)
+		return resp, &httpResult{tooLarge: true}, nil
 	}
 	return resp, &httpResult{contentType: hr.Header.Get("Content-Type"), data: data}, nil
 }
@@ -284,6 +307,7 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 type httpResult struct {
 	contentType string
 	data        []byte
+	tooLarge    bool // over maxBody: not a Miro page, and retrying will not shrink it
 }
 
 // scrubURLError drops the URL from transport errors: the query can hold
@@ -296,22 +320,24 @@ func scrubURLError(err error) error {
 	return err
 }
 
-// decodeBody decodes a 2xx JSON body, refusing what is evidently not Miro's JSON
-// (an HTML page from a proxy, say) with a message that says so.
-func decodeBody(resp *Response, body *httpResult, out any) error {
+// decodeBody decodes a 2xx JSON body. A wrong Content-Type alone is tolerated
+// (the body decides); a body that is not JSON gets a message that names the
+// content type, since an HTML page usually means a proxy or captive portal.
+func decodeBody(resp *Response, body *httpResult, out any, token string) error {
+	err := json.Unmarshal(body.data, out)
+	if err == nil {
+		return nil
+	}
 	mediaType, _, _ := mime.ParseMediaType(body.contentType)
 	if mediaType != "" && !strings.Contains(mediaType, "json") {
 		return fmt.Errorf("expected a JSON response but got Content-Type %q (HTTP %d): is a proxy or captive portal in the way? body starts %q",
-			body.contentType, resp.StatusCode, truncate(string(body.data), 60))
+			body.contentType, resp.StatusCode, truncate(redactToken(string(body.data), token), 60))
 	}
-	if err := json.Unmarshal(body.data, out); err != nil {
-		return fmt.Errorf("decoding JSON response (HTTP %d, %d bytes): %w", resp.StatusCode, len(body.data), err)
-	}
-	return nil
+	return fmt.Errorf("decoding JSON response (HTTP %d, %d bytes): %w", resp.StatusCode, len(body.data), err)
 }
 
 // fillError copies Miro's error body (REST or SCIM shape) into e.
-func fillError(e *Error, resp *Response, body *httpResult) {
+func fillError(e *Error, resp *Response, body *httpResult, token string) {
 	e.StatusCode = resp.StatusCode
 	e.RateLimit = resp.RateLimit
 	if body == nil {
@@ -324,12 +350,22 @@ func fillError(e *Error, resp *Response, body *httpResult) {
 		SCIMType string `json:"scimType"`
 	}
 	if json.Unmarshal(body.data, &rest) == nil {
-		e.Code = firstNonEmpty(rest.Code, rest.SCIMType)
-		e.Message = truncate(firstNonEmpty(rest.Message, rest.Detail), 300)
+		e.Code = redactToken(firstNonEmpty(rest.Code, rest.SCIMType), token)
+		e.Message = truncate(redactToken(firstNonEmpty(rest.Message, rest.Detail), token), 300)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
+}
+
+// redactToken removes the bearer token from text a server sent back (some
+// proxies and error pages echo the Authorization header). It runs before any
+// truncation, so not even a prefix of the token survives.
+func redactToken(s, token string) string {
+	if token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, token, "[redacted]")
 }
 
 func firstNonEmpty(s ...string) string {
