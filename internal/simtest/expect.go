@@ -214,4 +214,6 @@ func keys(m map[string]bool) []string {
 }
 
 // ReadC1Z reads a c1z written by a sync (see synctest.Read).
-func ReadC1Z(ctx context.Context, path string) (*synctest.Contents, error) { return synctest.Read(ctx, path) }
+func ReadC1Z(ctx context.Context, path string) (*synctest.Contents, error) {
+	return synctest.Read(ctx, path)
+}
