@@ -23,7 +23,8 @@ import (
 // Sync runs a full sync of conn into the c1z at path with the given number of
 // workers, failing on any ingest invariant (a grant whose principal or
 // entitlement was never listed, say).
-func Sync(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path string, workers int) error {
+// Extra options (a targeted sync, say) are passed to the syncer.
+func Sync(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path string, workers int, extra ...sdksync.SyncOpt) error {
 	tmp, err := os.MkdirTemp(filepath.Dir(path), "c1z-tmp-")
 	if err != nil {
 		return err
@@ -68,12 +69,13 @@ func Sync(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path st
 	}
 	defer cc.Close()
 
-	s, err := sdksync.NewSyncer(ctx, connectorclient.NewConnectorClient(ctx, cc),
+	opts := append([]sdksync.SyncOpt{
 		sdksync.WithConnectorStore(store),
 		sdksync.WithTmpDir(tmp),
 		sdksync.WithWorkerCount(workers),
 		sdksync.WithFailFastInvariants(),
-	)
+	}, extra...)
+	s, err := sdksync.NewSyncer(ctx, connectorclient.NewConnectorClient(ctx, cc), opts...)
 	if err != nil {
 		_ = store.Close(ctx)
 		return err

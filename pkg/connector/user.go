@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
@@ -19,9 +20,21 @@ func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	if err != nil {
 		return nil, nil, err
 	}
+	ids := make([]string, len(p.Members))
+	for i, m := range p.Members {
+		ids[i] = m.ID
+	}
+	profiles, err := b.conn.members.scimProfiles(ctx, opts.Session, opts.SyncID, ids)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]*v2.Resource, 0, len(p.Members))
 	for _, m := range p.Members {
-		r, err := userResource(m)
+		var prof *scimProfile
+		if sp, ok := profiles[m.ID]; ok {
+			prof = &sp
+		}
+		r, err := userResourceWithProfile(m, prof)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -41,7 +54,11 @@ func (b *userBuilder) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*
 // userResource maps an org member to a user: the email is its name and login
 // (Miro's member API has no display name), active maps to enabled/disabled and
 // lastActivityAt to the last login.
-func userResource(m miro.Member) (*v2.Resource, error) {
+func userResource(m miro.Member) (*v2.Resource, error) { return userResourceWithProfile(m, nil) }
+
+// userResourceWithProfile is userResource enriched with the SCIM profile, when
+// there is one: a real display name and HR attributes.
+func userResourceWithProfile(m miro.Member, prof *scimProfile) (*v2.Resource, error) {
 	m.Email = clip(m.Email)
 	adminRoles := make([]any, 0, len(m.AdminRoles))
 	for _, ar := range m.AdminRoles {
@@ -76,5 +93,30 @@ func userResource(m miro.Member) (*v2.Resource, error) {
 	if !m.LastActivityAt.IsZero() {
 		traits = append(traits, rs.WithLastLogin(m.LastActivityAt.Time))
 	}
-	return rs.NewUserResource(displayName(m.Email, m.ID), userResourceType, m.ID, traits)
+	name := displayName(m.Email, m.ID)
+	if prof != nil {
+		for k, v := range map[string]string{
+			"display_name": prof.DisplayName, "given_name": prof.GivenName, "family_name": prof.FamilyName,
+			"department": prof.Department, "employee_number": prof.EmployeeNumber, "cost_center": prof.CostCenter,
+			"manager_id": prof.ManagerID, "manager_name": prof.ManagerName,
+		} {
+			if v != "" {
+				profile[k] = clip(v)
+			}
+		}
+		if prof.GivenName != "" || prof.FamilyName != "" {
+			traits = append(traits, rs.WithStructuredName(v2.UserTrait_StructuredName_builder{
+				GivenName: clip(prof.GivenName), FamilyName: clip(prof.FamilyName)}.Build()))
+		}
+		if prof.EmployeeNumber != "" {
+			traits = append(traits, rs.WithEmployeeID(clip(prof.EmployeeNumber)))
+		}
+		switch {
+		case prof.DisplayName != "":
+			name = displayName(prof.DisplayName, name)
+		case prof.GivenName != "" || prof.FamilyName != "":
+			name = displayName(strings.TrimSpace(prof.GivenName+" "+prof.FamilyName), name)
+		}
+	}
+	return rs.NewUserResource(name, userResourceType, m.ID, traits)
 }

@@ -1,0 +1,107 @@
+package connector
+
+import (
+	"context"
+
+	"github.com/conductorone/baton-miro/pkg/miro"
+	"github.com/conductorone/baton-sdk/pkg/session"
+	"github.com/conductorone/baton-sdk/pkg/types/sessions"
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
+)
+
+// scimProfile is what SCIM knows of a user beyond the member API: a real name
+// and HR attributes. Miro's SCIM returns org members and admins only; guests
+// and external users have no profile and keep their email as name.
+type scimProfile struct {
+	DisplayName    string `json:"d,omitempty"`
+	GivenName      string `json:"g,omitempty"`
+	FamilyName     string `json:"f,omitempty"`
+	Department     string `json:"dp,omitempty"`
+	EmployeeNumber string `json:"e,omitempty"`
+	CostCenter     string `json:"c,omitempty"`
+	ManagerID      string `json:"m,omitempty"`
+	ManagerName    string `json:"mn,omitempty"`
+}
+
+const (
+	scimProfilePrefix = "scim-profile:"
+	scimLoadedKey     = "scim-profiles-loaded"
+)
+
+func profileFromSCIM(u *miro.SCIMUser) scimProfile {
+	p := scimProfile{DisplayName: u.DisplayName}
+	if u.Name != nil {
+		p.GivenName, p.FamilyName = u.Name.GivenName, u.Name.FamilyName
+		if p.DisplayName == "" {
+			p.DisplayName = u.Name.Formatted
+		}
+	}
+	if e := u.Enterprise; e != nil {
+		p.Department, p.EmployeeNumber, p.CostCenter = e.Department, e.EmployeeNumber, e.CostCenter
+		if e.Manager != nil {
+			p.ManagerID, p.ManagerName = e.Manager.Value, e.Manager.DisplayName
+		}
+	}
+	return p
+}
+
+// scimProfiles returns the SCIM profiles of ids (missing ids have none). The
+// first call of a sync reads every SCIM user in pages of 1,000 — one pass, no
+// per-user calls — into the session store; later calls read the store.
+func (m *memberIndex) scimProfiles(ctx context.Context, ss sessions.SessionStore, syncID string, ids []string) (map[string]scimProfile, error) {
+	if !m.client.HasSCIM() || len(ids) == 0 {
+		return nil, nil
+	}
+	if ss == nil {
+		return nil, nil
+	}
+	if _, loaded, err := ss.Get(ctx, scimLoadedKey); err != nil || !loaded {
+		if _, err, _ := m.flight.Do(syncID+"\x00scim", func() (any, error) {
+			return nil, m.loadSCIMProfiles(ctx, ss)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = scimProfilePrefix + id
+	}
+	got, err := session.GetManyJSON[scimProfile](ctx, ss, keys)
+	if err != nil {
+		ctxzap.Extract(ctx).Warn("reading SCIM profiles from the session store failed; users keep their email as name", zap.Error(err))
+		return nil, nil
+	}
+	out := make(map[string]scimProfile, len(got))
+	for k, v := range got {
+		out[k[len(scimProfilePrefix):]] = v
+	}
+	return out, nil
+}
+
+func (m *memberIndex) loadSCIMProfiles(ctx context.Context, ss sessions.SessionStore) error {
+	if _, loaded, err := ss.Get(ctx, scimLoadedKey); err == nil && loaded {
+		return nil
+	}
+	start := 1
+	for {
+		page, _, err := m.client.ListSCIMUsers(ctx, start, miro.SCIMMaxCount, "")
+		if err != nil {
+			return explain(err, "reading user profiles from SCIM")
+		}
+		batch := make(map[string]scimProfile, len(page.Resources))
+		for i := range page.Resources {
+			if u := &page.Resources[i]; u.ID != "" {
+				batch[scimProfilePrefix+u.ID] = profileFromSCIM(u)
+			}
+		}
+		if err := session.SetManyJSON(ctx, ss, batch); err != nil {
+			return err
+		}
+		start += len(page.Resources)
+		if len(page.Resources) == 0 || start > page.TotalResults {
+			break
+		}
+	}
+	return ss.Set(ctx, scimLoadedKey, []byte{1})
+}
