@@ -26,7 +26,7 @@ func TestTargetedSync(t *testing.T) {
 	}
 	user := org.Members[len(org.Members)/2]
 	cases := []struct {
-		name      string
+		name       string
 		target     *v2.ResourceId
 		wantCalls  map[string]int
 		wantGrants int
