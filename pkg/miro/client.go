@@ -39,7 +39,8 @@ type Options struct {
 	// MaxAttempts bounds tries of a read that fails transiently (5xx, network
 	// error, unreadable body). Default 8.
 	MaxAttempts int
-	// Max429 bounds consecutive 429 answers to one call. Default 6.
+	// Max429 bounds the 429 answers one call accepts (each followed by a wait
+	// for the announced reset) before it fails. Default 6.
 	Max429 int
 	// BackoffBase is the first retry delay, doubled per attempt up to BackoffMax.
 	// Defaults 500 ms and 10 s.

@@ -134,30 +134,47 @@ type Time struct{ time.Time }
 
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05Z0700", "2006-01-02"}
 
+// UnmarshalJSON accepts Miro's timestamp forms. A value it cannot read becomes
+// the zero time (as if absent) instead of an error: one odd timestamp must not
+// make a whole page of members unreadable and fail the sync.
 func (t *Time) UnmarshalJSON(b []byte) error {
+	t.Time = time.Time{}
 	b = bytes.TrimSpace(b)
 	if bytes.Equal(b, []byte("null")) {
-		t.Time = time.Time{}
 		return nil
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		// Some APIs send epoch milliseconds; accept them rather than fail a whole page.
-		ms, nerr := strconv.ParseInt(string(b), 10, 64)
-		if nerr != nil {
-			return fmt.Errorf("timestamp %s is not a string: %w", truncate(string(b), 40), err)
+		// Some APIs send epoch milliseconds.
+		if ms, nerr := strconv.ParseInt(string(b), 10, 64); nerr == nil {
+			_ = t.set(time.UnixMilli(ms).UTC(), string(b))
 		}
-		t.Time = time.UnixMilli(ms).UTC()
 		return nil
 	}
-	parsed, err := ParseTime(s)
-	if err != nil {
-		return err
+	if parsed, err := ParseTime(s); err == nil {
+		t.Time = parsed
 	}
-	t.Time = parsed
 	return nil
 }
 
+func (t *Time) set(v time.Time, src string) error {
+	if err := checkYear(v, src); err != nil {
+		return err
+	}
+	t.Time = v
+	return nil
+}
+
+// checkYear refuses instants outside years 0000-9999 (in UTC): RFC 3339 cannot
+// write them, so MarshalJSON's output would not parse back.
+func checkYear(v time.Time, src string) error {
+	if y := v.Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("timestamp %s is out of range", truncate(src, 40))
+	}
+	return nil
+}
+
+// MarshalJSON writes RFC 3339, or "" for the zero time.
 func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {
 		return []byte(`""`), nil
@@ -172,6 +189,9 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
+			if err := checkYear(t.UTC(), strconv.Quote(s)); err != nil {
+				return time.Time{}, err
+			}
 			return t.UTC(), nil
 		}
 	}

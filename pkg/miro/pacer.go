@@ -42,6 +42,9 @@ type Pacer struct {
 	stats PacerStats
 }
 
+// min429Wait is the least a 429 makes every caller wait.
+const min429Wait = time.Second
+
 // PacerStats counts what the pacer did.
 type PacerStats struct {
 	Throttled int           // 429 responses seen
@@ -113,8 +116,10 @@ func (p *Pacer) tryAcquire(cost int) time.Duration {
 // noteWait records a wait until t once, however many callers share it.
 func (p *Pacer) noteWait(until time.Time) {
 	if until.After(p.blocked) {
-		p.stats.Waits++
-		p.stats.Waited += until.Sub(p.now())
+		if d := until.Sub(p.now()); d > 0 { // a reset already past holds nobody
+			p.stats.Waits++
+			p.stats.Waited += d
+		}
 		p.blocked = until
 	}
 }
@@ -157,13 +162,19 @@ func (p *Pacer) Observe(cost, statusCode int, h http.Header) {
 		if until.IsZero() {
 			until = p.now().Add(p.DefaultWait)
 		}
+		// A reset already past by our clock means the clocks disagree: wait a
+		// little anyway rather than hammer a server that just said no.
+		if floor := p.now().Add(min429Wait); until.Before(floor) {
+			until = floor
+		}
 		p.noteWait(until.Add(p.Margin))
 	}
 }
 
 // ParseRateLimit reads Miro's X-RateLimit-* headers. Reset is accepted as epoch
-// seconds (documented), epoch milliseconds, or seconds until the reset; ok is
-// false when no usable header is present.
+// seconds (documented), epoch milliseconds, or seconds until the reset, and
+// ignored when it lies more than an hour ahead; ok is false when no usable
+// header is present.
 func ParseRateLimit(h http.Header, now time.Time) (limit, remaining int, resetAt time.Time, ok bool) {
 	limit, okLimit := headerInt(h, "X-RateLimit-Limit")
 	remaining, okRemaining := headerInt(h, "X-RateLimit-Remaining")
@@ -179,20 +190,31 @@ func ParseRateLimit(h http.Header, now time.Time) (limit, remaining int, resetAt
 	return limit, remaining, resetAt, true
 }
 
+// maxResetAhead bounds how far ahead an announced reset is believed: Miro's
+// windows last a minute, so a reset hours away is a misread unit (micro- or
+// nanoseconds) or garbage, and honouring it would stall every caller.
+const maxResetAhead = time.Hour
+
 // resetInstant interprets a reset value as an absolute epoch (seconds or
-// milliseconds) when it is large, otherwise as seconds from now.
+// milliseconds) when it is large, otherwise as seconds from now. It returns
+// the zero time (unknown) for a reset more than maxResetAhead away.
 func resetInstant(v int64, now time.Time) time.Time {
 	const epoch2001 = 978307200 // anything later than 2001 is an absolute time
+	var t time.Time
 	switch {
 	case v <= 0:
 		return now
 	case v > epoch2001*1000:
-		return time.UnixMilli(v)
+		t = time.UnixMilli(v)
 	case v > epoch2001:
-		return time.Unix(v, 0)
+		t = time.Unix(v, 0)
 	default:
-		return now.Add(time.Duration(v) * time.Second)
+		t = now.Add(time.Duration(v) * time.Second)
 	}
+	if t.After(now.Add(maxResetAhead)) {
+		return time.Time{}
+	}
+	return t
 }
 
 func parseRetryAfter(h http.Header, now time.Time) time.Time {
@@ -207,6 +229,9 @@ func parseRetryAfter(h http.Header, now time.Time) time.Time {
 		return now.Add(time.Duration(secs) * time.Second)
 	}
 	if t, err := http.ParseTime(v); err == nil {
+		if t.After(now.Add(maxResetAhead)) {
+			return time.Time{} // as for seconds: a wait this long is garbage
+		}
 		return t
 	}
 	return time.Time{}
