@@ -45,6 +45,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	window := fs.Duration("window", time.Minute, "credit window")
 	faultRate := fs.Float64("fault-rate", 0, "probability of a transient fault (500/502/503/drop/truncate)")
 	unknownEnums := fs.Bool("unknown-enums", false, "add values outside Miro's enums")
+	groups := fs.Int("groups", 0, "user groups to generate")
+	boards := fs.Bool("boards", false, "generate boards (with members) and projects")
 	readyFile := fs.String("ready-file", "", "write base_url, scim_url and tokens here once listening")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -56,7 +58,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("--credits must not be 0 (use a negative value for unlimited)")
 	}
 
-	org := mirosim.Generate(mirosim.GenOptions{Seed: *seed, Users: *users, Teams: *teams, UnknownEnums: *unknownEnums})
+	org := mirosim.Generate(mirosim.GenOptions{Seed: *seed, Users: *users, Teams: *teams, UnknownEnums: *unknownEnums,
+		Groups: *groups, Boards: *boards})
 	sim := mirosim.New(org, mirosim.Options{Token: *token, SCIMToken: *scimToken, Latency: *latency,
 		Credits: *credits, Window: *window, Faults: mirosim.Faults{Rate: *faultRate, Seed: *seed}})
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *addr)

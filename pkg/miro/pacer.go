@@ -162,10 +162,12 @@ func (p *Pacer) Observe(cost, statusCode int, h http.Header) {
 		if until.IsZero() {
 			until = p.now().Add(p.DefaultWait)
 		}
-		// A reset already past by our clock means the clocks disagree: wait a
-		// little anyway rather than hammer a server that just said no.
-		if floor := p.now().Add(min429Wait); until.Before(floor) {
-			until = floor
+		// A reset already past by our clock, with no wait in force, means the
+		// clocks disagree: wait a little anyway rather than hammer a server that
+		// just said no. (A 429 of a call that was in flight when the wait began
+		// leaves the shared wait as it is.)
+		if now := p.now(); !until.After(now) && !p.blocked.After(now) {
+			until = now.Add(min429Wait)
 		}
 		p.noteWait(until.Add(p.Margin))
 	}

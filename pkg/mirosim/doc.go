@@ -15,6 +15,16 @@
 //	invite_team_member  POST   /v2/orgs/{org}/teams/{team}/members            L2
 //	update_team_member  PATCH  /v2/orgs/{org}/teams/{team}/members/{id}       L2
 //	delete_team_member  DELETE /v2/orgs/{org}/teams/{team}/members/{id}       L1
+//	list_groups         GET    /v2/orgs/{org}/groups                          L1
+//	get_group           GET    /v2/orgs/{org}/groups/{group}                  L1
+//	list_group_members  GET    /v2/orgs/{org}/groups/{group}/members          L1
+//	add_group_member    POST   /v2/orgs/{org}/groups/{group}/members          L1
+//	remove_group_member DELETE /v2/orgs/{org}/groups/{group}/members/{id}     L4 (2000)
+//	list_team_groups    GET    /v2/orgs/{org}/teams/{team}/groups             L1 (groups:read and teams:read)
+//	list_projects       GET    /v2/orgs/{org}/teams/{team}/projects           L1
+//	list_project_members GET   /v2/orgs/{org}/teams/{team}/projects/{project}/members  L1
+//	list_boards         GET    /v2/boards                                     L1 (offset paging)
+//	list_board_members  GET    /v2/boards/{board}/members                     L1 (offset paging)
 //	scim_list_users     GET    /api/v1/scim/Users                             SCIM limits
 //	scim_get_user       GET    /api/v1/scim/Users/{id}
 //	scim_create_user    POST   /api/v1/scim/Users
@@ -25,9 +35,10 @@
 //
 // Order of checks on /v2: 401 (token) → 429 (credits, nothing charged) → 403 insufficientPermissions (scope)
 // → 403 forbiddenAccess (NotEnterprise, then NotAdmin, distinct messages) → 404 (org id not the org's) →
-// the handler. Every authenticated metered request is charged, whatever its outcome (400/403/404 included);
-// 401s and 429s are not. All of these answers carry X-RateLimit-*; injected faults do not (they stand for a
-// proxy or a broken connection in front of Miro).
+// the handler. /v2/boards routes are neither Enterprise- nor admin-only and name no org, so they skip the
+// forbiddenAccess and org checks. Every authenticated metered request is charged, whatever its outcome
+// (400/403/404 included); 401s and 429s are not. All of these answers carry X-RateLimit-*; injected faults
+// do not (they stand for a proxy or a broken connection in front of Miro).
 //
 // Choices where Miro documents nothing (the reference's [I] items):
 //   - A wrong org id is 404 notFound (not 403).
@@ -47,10 +58,26 @@
 //     lacks is a no-op. Admin role names must be prebuilt or a custom role the org knows. POST does not add
 //     the user to a default team. The attributes and sortBy parameters are ignored (full resources, id order).
 //   - Unlimited credits report X-RateLimit-Limit 2147483647, so no client limiter ever waits.
+//   - User groups, projects and their members, and team→group links page like teams (opaque list-bound
+//     cursors, limit 1..100). Unknown group, team or project (or a project of another team) is 404. Adding a
+//     group member by an email that is no org member is 404, an existing member 409; removing a non-member
+//     is 404. Team member lists show direct members only, not members of attached groups.
+//   - Boards: limit 1..50 (default 20) and offset ≥ 0 must be integers, else 400 invalidParameters, as is an
+//     unknown sort or a query over 500 characters. Unknown team_id or project_id is 404. Without team_id and
+//     project_id every board of the org matches (the token's user is taken as Content Admin), filtered by
+//     query and owner. Sorts break ties by id; last_opened uses modifiedAt (no open times are kept). The
+//     envelope's type is "list"; links are absolute URLs built from the request. createdBy and modifiedBy are
+//     the owner.
+//   - A SCIM delete edits teams only; group, board and project member lists skip ids that are no longer org
+//     members, and a board whose owner left has no owner object.
 //
 // Faults replace the answer before any check (so they are counted but not charged); FaultTruncate runs the
 // real handler (charging it and applying any write) and sends half its answer. Malformations change only
 // successful answers, after the handler ran; error answers stay intact. List malformations apply to the three
 // cursor lists; over_limit, duplicates, empty_data_cursor (empty Resources) and huge_strings also to
-// scim_list_users. huge_strings makes only the first item of a page huge, so a page stays about 1 MiB.
+// scim_list_users. The newer cursor lists (groups, group members, team groups, projects, project members) take
+// all five. On the offset lists (boards, board members) over_limit adds an item, duplicates starts a later page
+// with the item before offset (plus limit new ones), empty_data_cursor empties data (total unchanged),
+// cursor_loop points links.next of a later page at itself. huge_strings makes only the first item of a page
+// huge, so a page stays about 1 MiB.
 package mirosim

@@ -46,6 +46,9 @@ type Org struct {
 	FullLicensesPurchased int
 	Members               []Member // sorted by ID ascending
 	Teams                 []Team
+	Groups                []Group   // user groups, sorted by ID (by the server)
+	Boards                []Board   // sorted by ID (by the server)
+	Projects              []Project // sorted by ID (by the server)
 }
 
 // GenOptions drives Generate.
@@ -55,6 +58,12 @@ type GenOptions struct {
 	// UnknownEnums adds a few values that are not in Miro's enums (role "organization_future_role", license
 	// "enterprise_plus", team role "owner", unusual custom admin role names) to test tolerant clients.
 	UnknownEnums bool
+	// Groups is the number of user groups (skewed sizes, some attached to teams). It and Boards draw from PRNG
+	// streams of their own, so they never change the members and teams the other options produce.
+	Groups int
+	// Boards adds boards to teams (skewed counts, a few teams past the 50-board page) with members, and a few
+	// projects per team with members.
+	Boards bool
 }
 
 // Enum values exactly as Miro's OpenAPI spec lists them.
@@ -283,6 +292,10 @@ func Generate(o GenOptions) *Org {
 	org.FullLicensesPurchased = full + full/10 + 5
 	org.Members = members
 	org.Teams = generateTeams(r, o, members, internals)
+	org.Groups = generateGroups(o, org)
+	if o.Boards {
+		org.Projects, org.Boards = generateBoards(o, org)
+	}
 	return org
 }
 
@@ -398,5 +411,44 @@ func (o *Org) Clone() *Org {
 		t.Members = slices.Clone(t.Members)
 		c.Teams[i] = t
 	}
+	// nil stays nil, so a clone of an org without groups, boards or projects is DeepEqual to it.
+	c.Groups = slices.Clone(o.Groups)
+	for i := range c.Groups {
+		c.Groups[i].MemberIDs = slices.Clone(c.Groups[i].MemberIDs)
+		c.Groups[i].TeamIDs = slices.Clone(c.Groups[i].TeamIDs)
+	}
+	c.Boards = slices.Clone(o.Boards)
+	for i := range c.Boards {
+		c.Boards[i].Members = slices.Clone(c.Boards[i].Members)
+	}
+	c.Projects = slices.Clone(o.Projects)
+	for i := range c.Projects {
+		c.Projects[i].Members = slices.Clone(c.Projects[i].Members)
+	}
 	return &c
+}
+
+// sortContent puts groups, boards and projects (and their member lists) in the order lookups and paging
+// rely on; callers may hand New anything.
+func (o *Org) sortContent() {
+	slices.SortStableFunc(o.Groups, func(a, b Group) int { return strings.Compare(a.ID, b.ID) })
+	for i := range o.Groups {
+		g := &o.Groups[i]
+		slices.Sort(g.MemberIDs)
+		g.MemberIDs = slices.Compact(g.MemberIDs)
+		slices.Sort(g.TeamIDs)
+		g.TeamIDs = slices.Compact(g.TeamIDs)
+	}
+	slices.SortStableFunc(o.Boards, func(a, b Board) int { return strings.Compare(a.ID, b.ID) })
+	for i := range o.Boards {
+		slices.SortStableFunc(o.Boards[i].Members, func(a, b BoardMember) int {
+			return strings.Compare(a.UserID, b.UserID)
+		})
+	}
+	slices.SortStableFunc(o.Projects, func(a, b Project) int { return strings.Compare(a.ID, b.ID) })
+	for i := range o.Projects {
+		slices.SortStableFunc(o.Projects[i].Members, func(a, b ProjectMember) int {
+			return strings.Compare(a.UserID, b.UserID)
+		})
+	}
 }

@@ -82,13 +82,17 @@ const (
 )
 
 const (
-	scopeOrgRead    = "organizations:read"
-	scopeTeamsRead  = "organizations:teams:read"
-	scopeTeamsWrite = "organizations:teams:write"
+	scopeOrgRead      = "organizations:read"
+	scopeTeamsRead    = "organizations:teams:read"
+	scopeTeamsWrite   = "organizations:teams:write"
+	scopeGroupsRead   = "organizations:groups:read"
+	scopeGroupsWrite  = "organizations:groups:write"
+	scopeBoardsRead   = "boards:read"
+	scopeProjectsRead = "projects:read"
 )
 
-var defaultScopes = []string{scopeOrgRead, scopeTeamsRead, scopeTeamsWrite, "organizations:groups:read",
-	"organizations:groups:write", "boards:read", "projects:read"}
+var defaultScopes = []string{scopeOrgRead, scopeTeamsRead, scopeTeamsWrite, scopeGroupsRead, scopeGroupsWrite,
+	scopeBoardsRead, scopeProjectsRead}
 
 // transientFaults is used when Faults.Kinds is empty. FaultSlow is left out: it only makes sense against a
 // client with a timeout, and at its 30 s default it would stall any run that did not ask for it.
@@ -100,6 +104,10 @@ var routeCredits = map[string]int{
 	"list_teams": 50, "get_team": 50,
 	"list_team_members": 100, "get_team_member": 50, "invite_team_member": 100,
 	"update_team_member": 100, "delete_team_member": 50,
+	"list_groups": 50, "get_group": 50, "list_group_members": 50, "add_group_member": 50,
+	"remove_group_member": 2000, "list_team_groups": 50,
+	"list_boards": 50, "list_board_members": 50,
+	"list_projects": 50, "list_project_members": 50,
 }
 
 // CreditsFor returns the credits one call of route costs; 0 for unmetered routes (oauth_token, SCIM, unknown).
@@ -172,6 +180,7 @@ func New(org *Org, opts Options) *Server {
 	s.opts = normalize(cloneOptions(opts))
 	s.rngSeed = s.opts.Faults.Seed
 	s.rng = newFaultRNG(s.rngSeed)
+	org.sortContent()
 	s.routes()
 	return s
 }
@@ -462,7 +471,8 @@ const (
 type endpoint struct {
 	route string
 	kind  kind
-	scope string
+	scope string // required scopes, space-separated
+	org   bool   // under /v2/orgs/{org}: Enterprise and Company Admin only, org id checked
 	serve func(*call)
 }
 
@@ -480,7 +490,7 @@ type call struct {
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	add := func(pattern, route string, k kind, scope string, f func(*call)) {
-		e := endpoint{route: route, kind: k, scope: scope, serve: f}
+		e := endpoint{route: route, kind: k, scope: scope, org: strings.Contains(pattern, "{org}"), serve: f}
 		s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handle(w, r, e) }))
 	}
 	const tm = "/v2/orgs/{org}/teams/{team}/members"
@@ -495,6 +505,19 @@ func (s *Server) routes() {
 	add("POST "+tm, "invite_team_member", kindREST, scopeTeamsWrite, s.inviteTeamMember)
 	add("PATCH "+tm+"/{id}", "update_team_member", kindREST, scopeTeamsWrite, s.updateTeamMember)
 	add("DELETE "+tm+"/{id}", "delete_team_member", kindREST, scopeTeamsWrite, s.deleteTeamMember)
+	const gm = "/v2/orgs/{org}/groups/{group}/members"
+	add("GET /v2/orgs/{org}/groups", "list_groups", kindREST, scopeGroupsRead, s.listGroups)
+	add("GET /v2/orgs/{org}/groups/{group}", "get_group", kindREST, scopeGroupsRead, s.getGroup)
+	add("GET "+gm, "list_group_members", kindREST, scopeGroupsRead, s.listGroupMembers)
+	add("POST "+gm, "add_group_member", kindREST, scopeGroupsWrite, s.addGroupMember)
+	add("DELETE "+gm+"/{id}", "remove_group_member", kindREST, scopeGroupsWrite, s.removeGroupMember)
+	add("GET /v2/orgs/{org}/teams/{team}/groups", "list_team_groups", kindREST, scopeGroupsRead+" "+scopeTeamsRead,
+		s.listTeamGroups)
+	add("GET /v2/boards", "list_boards", kindREST, scopeBoardsRead, s.listBoards)
+	add("GET /v2/boards/{board}/members", "list_board_members", kindREST, scopeBoardsRead, s.listBoardMembers)
+	const pj = "/v2/orgs/{org}/teams/{team}/projects"
+	add("GET "+pj, "list_projects", kindREST, scopeProjectsRead, s.listProjects)
+	add("GET "+pj+"/{project}/members", "list_project_members", kindREST, scopeProjectsRead, s.listProjectMembers)
 	add("GET /api/v1/scim/Users", "scim_list_users", kindSCIM, "", s.scimList)
 	add("GET /api/v1/scim/Users/{id}", "scim_get_user", kindSCIM, "", s.scimGet)
 	add("POST /api/v1/scim/Users", "scim_create_user", kindSCIM, "", s.scimCreate)
@@ -563,11 +586,14 @@ func (s *Server) dispatch(c *call, e endpoint) {
 			c.restError(http.StatusTooManyRequests, "tooManyRequests", "Rate limit exceeded: credits per window spent")
 			return
 		}
+		missing := missingScope(o.Scopes, e.scope)
 		switch {
-		case !slices.Contains(o.Scopes, e.scope):
+		case missing != "":
 			c.restError(http.StatusForbidden, "insufficientPermissions",
-				"Access Denied: the token lacks the "+e.scope+" scope")
+				"Access Denied: the token lacks the "+missing+" scope")
 			return
+		case !e.org:
+			// /v2/boards/...: neither Enterprise-only nor admin-only, and no org id in the path.
 		case o.NotEnterprise:
 			c.restError(http.StatusForbidden, "forbiddenAccess",
 				"This API is available only for organizations on the Enterprise plan")
@@ -595,6 +621,16 @@ func (s *Server) dispatch(c *call, e endpoint) {
 		}
 	}
 	e.serve(c)
+}
+
+// missingScope returns the first of the space-separated scopes in need that have lacks, else "".
+func missingScope(have []string, need string) string {
+	for _, sc := range strings.Fields(need) {
+		if !slices.Contains(have, sc) {
+			return sc
+		}
+	}
+	return ""
 }
 
 const gatewayHTML = `<!DOCTYPE html><html><head><title>%d</title></head><body><h1>%d %s</h1></body></html>`

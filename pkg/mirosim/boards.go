@@ -1,0 +1,507 @@
+package mirosim
+
+import (
+	"cmp"
+	"encoding/base64"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// BoardMember is a user's direct access to a board.
+type BoardMember struct {
+	UserID, Role string // role: viewer, commenter, editor, coowner, owner
+}
+
+// BoardPolicy is a board's policy, with the values of the spec's BoardPermissionsPolicy and
+// BoardSharingPolicy enums.
+type BoardPolicy struct {
+	CollaborationToolsStartAccess     string // all_editors | board_owners_and_coowners
+	CopyAccess                        string // anyone | team_members | team_editors | board_owner
+	SharingAccess                     string // team_members_with_editing_rights | owner_and_coowners
+	Access                            string // public level: private | view | edit | comment
+	AccessPasswordRequired            bool
+	InviteToAccountAndBoardLinkAccess string // always no_access on Enterprise
+	OrganizationAccess                string // private | view | comment | edit
+	TeamAccess                        string // private | view | comment | edit
+}
+
+// Board is a Miro board of a team, maybe in one of the team's projects.
+type Board struct {
+	ID, Name, Description string
+	TeamID, ProjectID     string // ProjectID "" = not in a project
+	OwnerID               string // the member whose Role is "owner"
+	CreatedAt, ModifiedAt time.Time
+	Members               []BoardMember // sorted by UserID (by the server); exactly one owner
+	Policy                BoardPolicy
+}
+
+var (
+	boardRoles = []string{"viewer", "commenter", "editor", "coowner", "owner"}
+	boardSorts = []string{"default", "last_modified", "last_opened", "last_created", "alphabetically"}
+	boardNames = []string{"Sprint Planning", "Retro", "Customer Journey Map", "Roadmap 2026", "Brainstorm",
+		"Architecture", "Kick-off", "Wireframes", "OKRs", "Incident Review", "Läuft's?", "ユーザーストーリー",
+		"Дорожная карта", "Q&A Session"}
+	boardDescriptions = []string{"", "", "Weekly planning for the squad", "Owned by the platform team — do not delete",
+		"Ideas & votes from the offsite", "Archived; read-only"}
+
+	boardRoleWeights  = []weighted{{"editor", 45}, {"viewer", 30}, {"commenter", 15}, {"coowner", 10}}
+	collabToolWeights = []weighted{{"all_editors", 85}, {"board_owners_and_coowners", 15}}
+	copyAccessWeights = []weighted{{"anyone", 40}, {"team_members", 30}, {"team_editors", 20}, {"board_owner", 10}}
+	sharingWeights    = []weighted{{"team_members_with_editing_rights", 75}, {"owner_and_coowners", 25}}
+	publicWeights     = []weighted{{"private", 70}, {"view", 15}, {"comment", 8}, {"edit", 7}}
+	orgAccessWeights  = []weighted{{"private", 40}, {"view", 35}, {"comment", 15}, {"edit", 10}}
+	teamAccessWeights = []weighted{{"private", 20}, {"view", 30}, {"comment", 15}, {"edit", 35}}
+)
+
+// generateBoards makes projects and boards from a PRNG stream of their own. Boards per team follow a
+// Zipf-like curve (three teams past 130/75/55 boards, ~15% of the rest none); a board has an owner and a
+// few more members, mostly from its team (the first two boards of the busiest team have 80 and 55; ~2.5% of
+// the others 51-150); about 40% of the boards of a team with projects are in one of them.
+func generateBoards(o GenOptions, org *Org) ([]Project, []Board) {
+	members, teams := org.Members, org.Teams
+	n, t := len(members), len(teams)
+	if n == 0 || t == 0 {
+		return nil, nil
+	}
+	r := rand.New(rand.NewPCG(uint64(o.Seed), 0x626f61726473)) // "boards"
+	index := make(map[string]int, n)
+	for i := range members {
+		index[members[i].ID] = i
+	}
+	pools := make([][]int, t) // team index -> member indices of its direct members
+	for ti := range teams {
+		for _, tm := range teams[ti].Members {
+			pools[ti] = append(pools[ti], index[tm.UserID])
+		}
+	}
+	mark := make([]int32, n)
+	stamp := int32(0)
+	pickFrom := func(k int, pool []int, inPool int) []int {
+		stamp++
+		return pickUsers(r, min(k, n), n, pool, inPool, mark, stamp)
+	}
+
+	projects, byTeam := generateProjects(r, org, pools, pickFrom)
+
+	counts := make([]int, t) // by rank
+	for k := range counts {
+		c := int(120/float64(k+1) + 0.5)
+		switch {
+		case k < 3:
+			c = max(c, []int{130, 75, 55}[k])
+		case r.IntN(100) < 15:
+			c = 0
+		case c < 4:
+			c = r.IntN(5)
+		}
+		counts[k] = c
+	}
+	order := r.Perm(t) // rank -> team index
+	var boards []Board
+	seen := map[string]bool{}
+	for rank, ti := range order {
+		team := &teams[ti]
+		for j := range counts[rank] {
+			b := Board{TeamID: team.ID}
+			for b.ID == "" || seen[b.ID] {
+				var raw [5]byte
+				for x := range raw {
+					raw[x] = byte(r.IntN(256))
+				}
+				b.ID = "uXjV" + base64.URLEncoding.EncodeToString(raw[:])
+			}
+			seen[b.ID] = true
+			b.Name = boardNames[r.IntN(len(boardNames))] + " " + strconv.Itoa(len(boards)+1)
+			b.Description = boardDescriptions[r.IntN(len(boardDescriptions))]
+			b.CreatedAt = msTime(r, 3*365*24*time.Hour)
+			b.ModifiedAt = b.CreatedAt.Add(time.Duration(r.Int64N(int64(genEpoch.Sub(b.CreatedAt)) + 1))).
+				Truncate(time.Millisecond)
+			if ps := byTeam[ti]; len(ps) > 0 && r.IntN(10) < 4 {
+				b.ProjectID = ps[r.IntN(len(ps))]
+			}
+			k := 1 + r.IntN(8)
+			switch {
+			case rank == 0 && j == 0:
+				k = 80
+			case rank == 0 && j == 1:
+				k = 55
+			case r.IntN(40) == 0:
+				k = 51 + r.IntN(100)
+			}
+			picked := pickFrom(k, pools[ti], 70)
+			b.OwnerID = members[picked[0]].ID
+			b.Members = make([]BoardMember, len(picked))
+			for x, u := range picked {
+				role := "owner"
+				if x > 0 {
+					role = pick(r, boardRoleWeights)
+				}
+				b.Members[x] = BoardMember{UserID: members[u].ID, Role: role}
+			}
+			slices.SortFunc(b.Members, func(a, c BoardMember) int { return strings.Compare(a.UserID, c.UserID) })
+			p := &b.Policy
+			p.CollaborationToolsStartAccess = pick(r, collabToolWeights)
+			p.CopyAccess = pick(r, copyAccessWeights)
+			p.SharingAccess = pick(r, sharingWeights)
+			p.Access = pick(r, publicWeights)
+			p.AccessPasswordRequired = p.Access != "private" && r.IntN(5) == 0
+			p.InviteToAccountAndBoardLinkAccess = "no_access"
+			p.OrganizationAccess = pick(r, orgAccessWeights)
+			p.TeamAccess = pick(r, teamAccessWeights)
+			boards = append(boards, b)
+		}
+	}
+	slices.SortFunc(boards, func(a, b Board) int { return strings.Compare(a.ID, b.ID) })
+	return projects, boards
+}
+
+// pickUsers picks k ≤ n distinct member indices: the first from pool when it has any, then each from pool
+// with probability inPool percent (until pool looks used up) and otherwise from the whole org.
+func pickUsers(r *rand.Rand, k, n int, pool []int, inPool int, mark []int32, stamp int32) []int {
+	picked := make([]int, 0, k)
+	try := func(u int) bool {
+		if mark[u] == stamp {
+			return false
+		}
+		mark[u] = stamp
+		picked = append(picked, u)
+		return true
+	}
+	if len(pool) > 0 && k > 0 {
+		try(pool[r.IntN(len(pool))])
+	}
+	misses := 0
+	for len(picked) < k {
+		if len(pool) > 0 && misses < 2*len(pool)+8 && r.IntN(100) < inPool {
+			if !try(pool[r.IntN(len(pool))]) {
+				misses++
+			}
+		} else {
+			try(r.IntN(n))
+		}
+	}
+	return picked
+}
+
+// ---- JSON shapes ----
+
+type userInfoOut struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+type boardTeamOut struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+type boardProjectOut struct {
+	ID string `json:"id"`
+}
+
+type permissionsPolicyOut struct {
+	CollaborationToolsStartAccess string `json:"collaborationToolsStartAccess"`
+	CopyAccess                    string `json:"copyAccess"`
+	SharingAccess                 string `json:"sharingAccess"`
+}
+
+type sharingPolicyOut struct {
+	Access                            string `json:"access"`
+	AccessPasswordRequired            bool   `json:"accessPasswordRequired"`
+	InviteToAccountAndBoardLinkAccess string `json:"inviteToAccountAndBoardLinkAccess"`
+	OrganizationAccess                string `json:"organizationAccess"`
+	TeamAccess                        string `json:"teamAccess"`
+}
+
+type boardPolicyOut struct {
+	PermissionsPolicy permissionsPolicyOut `json:"permissionsPolicy"`
+	SharingPolicy     sharingPolicyOut     `json:"sharingPolicy"`
+}
+
+type boardOut struct {
+	ID          string           `json:"id"`
+	Name        string           `json:"name"`
+	Description string           `json:"description"`
+	Team        *boardTeamOut    `json:"team,omitempty"`
+	Project     *boardProjectOut `json:"project,omitempty"`
+	Owner       *userInfoOut     `json:"owner,omitempty"`
+	CreatedBy   *userInfoOut     `json:"createdBy,omitempty"`
+	ModifiedBy  *userInfoOut     `json:"modifiedBy,omitempty"`
+	CreatedAt   string           `json:"createdAt,omitempty"`
+	ModifiedAt  string           `json:"modifiedAt,omitempty"`
+	ViewLink    string           `json:"viewLink"`
+	Policy      boardPolicyOut   `json:"policy"`
+	Type        string           `json:"type"`
+}
+
+type boardMemberOut struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+	Type string `json:"type"`
+}
+
+type pageLinks struct {
+	First string `json:"first"`
+	Last  string `json:"last"`
+	Next  string `json:"next,omitempty"`
+	Prev  string `json:"prev,omitempty"`
+	Self  string `json:"self"`
+}
+
+// offsetList is the envelope of the boards API's offset-paged lists.
+type offsetList struct {
+	Data   any       `json:"data"`
+	Total  int       `json:"total"`
+	Size   int       `json:"size"`
+	Offset int       `json:"offset"`
+	Limit  int       `json:"limit"`
+	Links  pageLinks `json:"links"`
+	Type   string    `json:"type"`
+}
+
+// memberName is the name Miro shows for a user (board members carry no email).
+func memberName(m *Member) string {
+	if m.DisplayName != "" {
+		return m.DisplayName
+	}
+	if n := strings.TrimSpace(m.GivenName + " " + m.FamilyName); n != "" {
+		return n
+	}
+	return m.Email
+}
+
+// boardJSON renders b; the caller holds s.mu. An owner no longer in the org is left out.
+func (s *Server) boardJSON(b *Board, big bool) boardOut {
+	p := b.Policy
+	o := boardOut{ID: b.ID, Name: b.Name, Description: b.Description, CreatedAt: fmtTime(b.CreatedAt),
+		ModifiedAt: fmtTime(b.ModifiedAt), ViewLink: "https://miro.com/app/board/" + b.ID, Type: "board",
+		Policy: boardPolicyOut{
+			PermissionsPolicy: permissionsPolicyOut{CollaborationToolsStartAccess: p.CollaborationToolsStartAccess,
+				CopyAccess: p.CopyAccess, SharingAccess: p.SharingAccess},
+			SharingPolicy: sharingPolicyOut{Access: p.Access, AccessPasswordRequired: p.AccessPasswordRequired,
+				InviteToAccountAndBoardLinkAccess: p.InviteToAccountAndBoardLinkAccess,
+				OrganizationAccess:                p.OrganizationAccess, TeamAccess: p.TeamAccess},
+		}}
+	if b.TeamID != "" {
+		o.Team = &boardTeamOut{ID: b.TeamID, Type: "team"}
+		if t := s.team(b.TeamID); t != nil {
+			o.Team.Name = t.Name
+		}
+	}
+	if b.ProjectID != "" {
+		o.Project = &boardProjectOut{ID: b.ProjectID}
+	}
+	if i := s.memberIndex(b.OwnerID); i >= 0 {
+		u := &userInfoOut{ID: b.OwnerID, Name: memberName(&s.org.Members[i]), Type: "user"}
+		o.Owner, o.CreatedBy, o.ModifiedBy = u, u, u
+	}
+	if big {
+		o.Name = huge("")
+	}
+	return o
+}
+
+// ---- offset paging ----
+
+// offsetParams parses limit (1..50, default 20) and offset (≥ 0, default 0). The spec types both as
+// strings; anything but an integer in range is 400 invalidParameters.
+func (c *call) offsetParams() (limit, offset int, ok bool) {
+	q := c.r.URL.Query()
+	limit = 20
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 50 {
+			c.invalidParam("limit", "limit must be an integer between 1 and 50")
+			return 0, 0, false
+		}
+		limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.invalidParam("offset", "offset must be a non-negative integer")
+			return 0, 0, false
+		}
+		offset = n
+	}
+	return limit, offset, true
+}
+
+// offsetPage returns items[offset:offset+limit], broken as mal asks: over_limit adds one more item,
+// duplicates starts a later page with the item before offset (and still holds limit new ones),
+// empty_data_cursor returns nothing whatever total says.
+func offsetPage[T any](items []T, offset, limit int, mal Malformation) []T {
+	from, n := min(offset, len(items)), limit
+	switch mal {
+	case MalformedOverLimit:
+		n++
+	case MalformedDuplicates:
+		if offset > 0 && offset <= len(items) {
+			from--
+			n++
+		}
+	case MalformedEmptyDataCursor:
+		return nil
+	}
+	return items[from:min(from+n, len(items))]
+}
+
+// offsetLinks builds links for an offset page from the request's own URL. cursor_loop makes a later page's
+// next link point at the page itself.
+func (c *call) offsetLinks(total, offset, limit int) pageLinks {
+	scheme := "http://"
+	if c.r.TLS != nil {
+		scheme = "https://"
+	}
+	at := func(off int) string {
+		q := c.r.URL.Query()
+		q.Set("limit", strconv.Itoa(limit))
+		q.Set("offset", strconv.Itoa(off))
+		return scheme + c.r.Host + c.r.URL.Path + "?" + q.Encode()
+	}
+	last := 0
+	if total > 0 {
+		last = (total - 1) / limit * limit
+	}
+	l := pageLinks{First: at(0), Last: at(last), Self: at(offset)}
+	if offset+limit < total {
+		l.Next = at(offset + limit)
+	}
+	if offset > 0 {
+		l.Prev = at(max(0, offset-limit))
+	}
+	if c.mal == MalformedCursorLoop && offset > 0 {
+		l.Next = l.Self
+	}
+	return l
+}
+
+// ---- lookups (callers hold s.mu) ----
+
+func (s *Server) board(id string) *Board {
+	bs := s.org.Boards
+	i := sort.Search(len(bs), func(j int) bool { return bs[j].ID >= id })
+	if i < len(bs) && bs[i].ID == id {
+		return &bs[i]
+	}
+	return nil
+}
+
+// ---- handlers ----
+
+// listBoards: team_id and/or project_id select a team's or project's boards (query and owner are then
+// ignored); without either, every board of the org matches (the token's user is a Content Admin), narrowed
+// by query (name or description, case-insensitive) and owner.
+func (s *Server) listBoards(c *call) {
+	limit, offset, ok := c.offsetParams()
+	if !ok {
+		return
+	}
+	q := c.r.URL.Query()
+	teamID, projectID, query, owner := q.Get("team_id"), q.Get("project_id"), q.Get("query"), q.Get("owner")
+	order := q.Get("sort")
+	if order == "" {
+		order = "default"
+	}
+	if !slices.Contains(boardSorts, order) {
+		c.invalidParam("sort", "sort must be one of "+strings.Join(boardSorts, ", "))
+		return
+	}
+	if utf8.RuneCountInString(query) > 500 {
+		c.invalidParam("query", "query must be at most 500 characters")
+		return
+	}
+	byContainer := teamID != "" || projectID != ""
+	if order == "default" {
+		order = "last_opened"
+		if byContainer {
+			order = "last_created"
+		}
+	}
+	s.mu.RLock()
+	if teamID != "" && s.team(teamID) == nil {
+		s.mu.RUnlock()
+		c.restError(http.StatusNotFound, "notFound", "Team "+teamID+" not found")
+		return
+	}
+	if projectID != "" && s.project(projectID) == nil {
+		s.mu.RUnlock()
+		c.restError(http.StatusNotFound, "notFound", "Project "+projectID+" not found")
+		return
+	}
+	low := strings.ToLower(query)
+	var matched []*Board
+	for i := range s.org.Boards {
+		b := &s.org.Boards[i]
+		switch {
+		case byContainer:
+			if (teamID != "" && b.TeamID != teamID) || (projectID != "" && b.ProjectID != projectID) {
+				continue
+			}
+		case owner != "" && b.OwnerID != owner:
+			continue
+		case low != "" && !strings.Contains(strings.ToLower(b.Name), low) &&
+			!strings.Contains(strings.ToLower(b.Description), low):
+			continue
+		}
+		matched = append(matched, b)
+	}
+	slices.SortStableFunc(matched, func(a, b *Board) int {
+		var c int
+		switch order {
+		case "last_created":
+			c = b.CreatedAt.Compare(a.CreatedAt)
+		case "alphabetically":
+			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		default: // last_modified, last_opened (no open times are kept: the last change stands in)
+			c = b.ModifiedAt.Compare(a.ModifiedAt)
+		}
+		return cmp.Or(c, strings.Compare(a.ID, b.ID))
+	})
+	page := offsetPage(matched, offset, limit, c.mal)
+	data := make([]boardOut, len(page))
+	for i, b := range page {
+		data[i] = s.boardJSON(b, i == 0 && c.mal == MalformedHugeStrings)
+	}
+	s.mu.RUnlock()
+	c.ok(http.StatusOK, offsetList{Data: data, Total: len(matched), Size: len(data), Offset: offset, Limit: limit,
+		Links: c.offsetLinks(len(matched), offset, limit), Type: "list"})
+}
+
+// listBoardMembers leaves out users who are no longer org members.
+func (s *Server) listBoardMembers(c *call) {
+	limit, offset, ok := c.offsetParams()
+	if !ok {
+		return
+	}
+	s.mu.RLock()
+	b := s.board(c.r.PathValue("board"))
+	if b == nil {
+		s.mu.RUnlock()
+		c.restError(http.StatusNotFound, "notFound", "Board "+c.r.PathValue("board")+" not found")
+		return
+	}
+	all := make([]boardMemberOut, 0, len(b.Members))
+	for _, m := range b.Members {
+		if i := s.memberIndex(m.UserID); i >= 0 {
+			all = append(all, boardMemberOut{ID: m.UserID, Name: memberName(&s.org.Members[i]), Role: m.Role,
+				Type: "board_member"})
+		}
+	}
+	s.mu.RUnlock()
+	data := append([]boardMemberOut{}, offsetPage(all, offset, limit, c.mal)...)
+	if len(data) > 0 && c.mal == MalformedHugeStrings {
+		data[0].Name = huge("")
+	}
+	c.ok(http.StatusOK, offsetList{Data: data, Total: len(all), Size: len(data), Offset: offset, Limit: limit,
+		Links: c.offsetLinks(len(all), offset, limit), Type: "list"})
+}

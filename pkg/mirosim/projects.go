@@ -1,0 +1,173 @@
+package mirosim
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ProjectMember is a user's role in a project (a "Space").
+type ProjectMember struct {
+	UserID, Role string // role: owner, editor, viewer, commentator, coowner
+}
+
+// Project is a project ("Space") of a team.
+type Project struct {
+	ID, Name, TeamID string
+	Members          []ProjectMember // sorted by UserID (by the server)
+}
+
+var (
+	projectRoles       = []string{"owner", "editor", "viewer", "commentator", "coowner"}
+	projectRoleWeights = []weighted{{"editor", 40}, {"viewer", 30}, {"commentator", 15}, {"coowner", 15}}
+	projectNames       = []string{"Product Guild", "Website Relaunch", "Onboarding", "Data Platform", "Q3 Planning",
+		"Événements", "モバイルアプリ", "Research Repository"}
+)
+
+// generateProjects gives ~70% of teams one to four projects of 1-12 members, mostly the team's own people,
+// the first an owner; the first project has 120 members in orgs of 1,000+ users. It returns the projects
+// (ids ascending) and, per team index, the ids of that team's projects.
+func generateProjects(r *rand.Rand, org *Org, pools [][]int,
+	pickFrom func(k int, pool []int, inPool int) []int) ([]Project, [][]string) {
+	members, teams := org.Members, org.Teams
+	byTeam := make([][]string, len(teams))
+	projects := make([]Project, 0, 2*len(teams)) // 70% of teams have 2.5 on average
+	pid := int64(3074457348000000000) + r.Int64N(1e9)
+	for ti := range teams {
+		np := 0
+		if r.IntN(10) >= 3 {
+			np = 1 + r.IntN(4)
+		}
+		for range np {
+			pid += 1 + r.Int64N(1<<24)
+			p := Project{ID: strconv.FormatInt(pid, 10), TeamID: teams[ti].ID,
+				Name: projectNames[r.IntN(len(projectNames))] + " " + strconv.Itoa(len(projects)+1)}
+			k := 1 + r.IntN(12)
+			if len(projects) == 0 && len(members) >= 1000 {
+				k = 120
+			}
+			picked := pickFrom(k, pools[ti], 90)
+			p.Members = make([]ProjectMember, len(picked))
+			for x, u := range picked {
+				role := "owner"
+				if x > 0 {
+					role = pick(r, projectRoleWeights)
+				}
+				p.Members[x] = ProjectMember{UserID: members[u].ID, Role: role}
+			}
+			slices.SortFunc(p.Members, func(a, b ProjectMember) int { return strings.Compare(a.UserID, b.UserID) })
+			byTeam[ti] = append(byTeam[ti], p.ID)
+			projects = append(projects, p)
+		}
+	}
+	return projects, byTeam
+}
+
+// ---- JSON shapes ----
+
+type projectOut struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+type projectMemberOut struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Role  string `json:"role"`
+	Type  string `json:"type"`
+}
+
+// ---- lookups (callers hold s.mu) ----
+
+func (s *Server) project(id string) *Project {
+	ps := s.org.Projects
+	i := sort.Search(len(ps), func(j int) bool { return ps[j].ID >= id })
+	if i < len(ps) && ps[i].ID == id {
+		return &ps[i]
+	}
+	return nil
+}
+
+// ---- handlers ----
+
+func (s *Server) listProjects(c *call) {
+	limit, ok := c.limit()
+	if !ok {
+		return
+	}
+	teamID := c.r.PathValue("team")
+	prefix := "proj:" + teamID + ":"
+	after, ok := decCursor(prefix, c.r.URL.Query().Get("cursor"))
+	if !ok {
+		c.invalidParam("cursor", "cursor is not valid")
+		return
+	}
+	s.mu.RLock()
+	if s.team(teamID) == nil {
+		s.mu.RUnlock()
+		c.teamNotFound()
+		return
+	}
+	keep := func(p *Project) bool { return p.TeamID == teamID }
+	page, next := pageAfter(s.org.Projects, func(p *Project) string { return p.ID }, keep, after, limit, c.mal)
+	data := make([]projectOut, len(page))
+	for i, p := range page {
+		data[i] = projectOut{ID: p.ID, Name: p.Name, Type: "project"}
+		if i == 0 && c.mal == MalformedHugeStrings {
+			data[i].Name = huge("")
+		}
+	}
+	s.mu.RUnlock()
+	cur, empty := c.cursorFor(next, func(k string) string { return encCursor(prefix, k) })
+	if empty {
+		data = []projectOut{}
+	}
+	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+}
+
+// listProjectMembers leaves out users who are no longer org members.
+func (s *Server) listProjectMembers(c *call) {
+	limit, ok := c.limit()
+	if !ok {
+		return
+	}
+	teamID, projectID := c.r.PathValue("team"), c.r.PathValue("project")
+	prefix := "pm:" + projectID + ":"
+	after, ok := decCursor(prefix, c.r.URL.Query().Get("cursor"))
+	if !ok {
+		c.invalidParam("cursor", "cursor is not valid")
+		return
+	}
+	s.mu.RLock()
+	if s.team(teamID) == nil {
+		s.mu.RUnlock()
+		c.teamNotFound()
+		return
+	}
+	p := s.project(projectID)
+	if p == nil || p.TeamID != teamID {
+		s.mu.RUnlock()
+		c.restError(http.StatusNotFound, "notFound", "Project "+projectID+" not found in team "+teamID)
+		return
+	}
+	keep := func(m *ProjectMember) bool { return s.memberIndex(m.UserID) >= 0 }
+	page, next := pageAfter(p.Members, func(m *ProjectMember) string { return m.UserID }, keep, after, limit, c.mal)
+	data := make([]projectMemberOut, len(page))
+	for i, m := range page {
+		data[i] = projectMemberOut{ID: m.UserID, Email: s.org.Members[s.memberIndex(m.UserID)].Email, Role: m.Role,
+			Type: "project_member"}
+		if i == 0 && c.mal == MalformedHugeStrings {
+			data[i].Email = huge("@huge.example.com")
+		}
+	}
+	s.mu.RUnlock()
+	cur, empty := c.cursorFor(next, func(k string) string { return encCursor(prefix, k) })
+	if empty {
+		data = []projectMemberOut{}
+	}
+	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+}
