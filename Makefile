@@ -29,6 +29,7 @@ generate:
 
 check-generated:
 	./scripts/check-generated.sh
+	./scripts/check-schemas.sh
 
 ## bench: scale runs against the simulator (slow; not part of make test).
 bench:

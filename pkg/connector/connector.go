@@ -23,8 +23,9 @@ import (
 // Connector is the Miro connector. The zero value serves only ResourceSyncers
 // and Metadata (for `baton-miro capabilities` without secrets).
 type Connector struct {
-	client  *miro.Client
-	members *memberIndex
+	client   *miro.Client
+	members  *memberIndex
+	prefetch *teamPrefetch
 
 	mu    sync.Mutex
 	orgID string             // from the token context; fixed for a token
@@ -66,7 +67,8 @@ func New(ctx context.Context, c *cfg.Miro, _ *cli.ConnectorOpts) (connectorbuild
 // NewWithClient builds the connector around an existing client (tests, tools).
 func NewWithClient(client *miro.Client) *Connector {
 	c := &Connector{client: client}
-	c.members = &memberIndex{client: client, orgID: c.OrgID}
+	c.prefetch = &teamPrefetch{client: client, orgID: c.OrgID}
+	c.members = &memberIndex{client: client, orgID: c.OrgID, whileWaiting: c.prefetch.whileWaiting}
 	return c
 }
 
@@ -82,17 +84,18 @@ func (c *Connector) ResourceSyncers(_ context.Context) []connectorbuilder.Resour
 	return []connectorbuilder.ResourceSyncerV2{
 		&userBuilder{conn: c},
 		&teamBuilder{conn: c},
-		newRoleSyncer(c),
-		newAdminRoleSyncer(c),
-		newLicenseSyncer(c),
+		&roleBuilder{newRoleSyncer(c)},
+		&adminRoleBuilder{newAdminRoleSyncer(c)},
+		&licenseBuilder{newLicenseSyncer(c)},
 	}
 }
 
 // Metadata describes the connector.
 func (c *Connector) Metadata(_ context.Context) (*v2.ConnectorMetadata, error) {
 	return v2.ConnectorMetadata_builder{
-		DisplayName: "Miro",
-		Description: "Syncs the members, teams and team roles, organization roles, admin roles and licenses of a Miro Enterprise organization.",
+		DisplayName:           "Miro",
+		Description:           "Syncs the members, teams and team roles, organization roles, admin roles and licenses of a Miro Enterprise organization.",
+		AccountCreationSchema: accountCreationSchema(),
 	}.Build(), nil
 }
 

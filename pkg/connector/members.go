@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"sort"
+	"sync"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -22,6 +23,14 @@ type memberIndex struct {
 	client *miro.Client
 	orgID  func(context.Context) (string, error)
 	flight singleflight.Group
+	// whileWaiting does useful work (prefetching team pages) while a caller
+	// waits for another caller's walk of the member list.
+	whileWaiting func(ctx context.Context, syncID string, done <-chan struct{})
+
+	mu        sync.Mutex
+	idsSync   string              // the sync ids belongs to
+	ids       map[string]struct{} // every org member id of that sync, once walked
+	summaries map[string]*summaryCall
 }
 
 // memberPage is one cached page: the members and the cursor of the next page.
@@ -39,13 +48,8 @@ type memberSummary struct {
 }
 
 const (
-	pageKeyPrefix   = "member-page:"
-	summaryKey      = "member-summary"
-	memberKeyPrefix = "member-id:"
-	// listedKey is set once the last member page has been fetched, so every
-	// org member's id is in the session: only then can we tell that an id is
-	// not an org member.
-	listedKey = "member-listing-complete"
+	pageKeyPrefix = "member-page:"
+	summaryKey    = "member-summary"
 )
 
 func pageKey(cursor string) string { return pageKeyPrefix + cursor }
@@ -88,59 +92,79 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 	return r.page, r.annos, nil
 }
 
-// store caches a page and the ids of its members.
+// store caches a page for the other syncers of this sync.
 func (m *memberIndex) store(ctx context.Context, ss sessions.SessionStore, cursor string, p *memberPage) {
 	if ss == nil {
 		return
 	}
-	ids := make(map[string][]byte, len(p.Members))
-	for _, mem := range p.Members {
-		ids[memberKeyPrefix+mem.ID] = []byte{1}
-	}
-	if p.Next == "" {
-		ids[listedKey] = []byte{1}
-	}
-	err := session.SetJSON(ctx, ss, pageKey(cursor), p)
-	if err == nil {
-		err = ss.SetMany(ctx, ids)
-	}
-	if err != nil {
+	if err := session.SetJSON(ctx, ss, pageKey(cursor), p); err != nil {
 		ctxzap.Extract(ctx).Debug("caching an org-member page failed; later readers will refetch it", zap.Error(err))
 	}
 }
 
-// notMembers returns the ids that are not org members. It answers only when
-// this sync has listed every member (ok=false otherwise: a targeted sync, say),
-// because a missing id proves nothing before then.
-func (m *memberIndex) notMembers(ctx context.Context, ss sessions.SessionStore, ids []string) (map[string]bool, bool) {
-	if ss == nil || len(ids) == 0 {
-		return nil, false
+// notMembers returns the ids that are not org members. The first call of a sync
+// collects every member id from the cached member pages (the list phase has
+// fetched them all by then), once, in memory. A sync that did not list the
+// members (a targeted sync) has nothing to check against and gets nil.
+func (m *memberIndex) notMembers(ctx context.Context, ss sessions.SessionStore, syncID string, ids []string) (map[string]bool, error) {
+	if !m.listed(ctx, ss, syncID) {
+		return nil, nil
 	}
-	keys := make([]string, 0, len(ids)+1)
-	keys = append(keys, listedKey)
-	for _, id := range ids {
-		keys = append(keys, memberKeyPrefix+id)
-	}
-	found := map[string][]byte{}
-	for start := 0; start < len(keys); start += 100 { // the session store takes 100 keys per call
-		got, _, err := ss.GetMany(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return nil, false
-		}
-		for k, v := range got {
-			found[k] = v
-		}
-	}
-	if _, ok := found[listedKey]; !ok {
-		return nil, false
+	known, err := m.memberIDs(ctx, ss, syncID)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]bool{}
 	for _, id := range ids {
-		if _, ok := found[memberKeyPrefix+id]; !ok {
+		if _, ok := known[id]; !ok {
 			out[id] = true
 		}
 	}
-	return out, true
+	return out, nil
+}
+
+// listed reports whether this sync has walked the whole member list.
+func (m *memberIndex) listed(ctx context.Context, ss sessions.SessionStore, syncID string) bool {
+	m.mu.Lock()
+	call := m.summaries[syncID]
+	m.mu.Unlock()
+	if call != nil {
+		select {
+		case <-call.done:
+			return call.err == nil
+		default:
+			return false
+		}
+	}
+	if ss == nil {
+		return false
+	}
+	_, ok, err := ss.Get(ctx, summaryKey)
+	return err == nil && ok
+}
+
+func (m *memberIndex) memberIDs(ctx context.Context, ss sessions.SessionStore, syncID string) (map[string]struct{}, error) {
+	m.mu.Lock()
+	if m.idsSync == syncID && m.ids != nil {
+		ids := m.ids
+		m.mu.Unlock()
+		return ids, nil
+	}
+	m.mu.Unlock()
+	v, err, _ := m.flight.Do(syncID+"\x00ids", func() (any, error) {
+		ids := map[string]struct{}{}
+		if err := m.walk(ctx, ss, syncID, func(mem miro.Member) { ids[mem.ID] = struct{}{} }); err != nil {
+			return nil, err
+		}
+		m.mu.Lock()
+		m.idsSync, m.ids = syncID, ids
+		m.mu.Unlock()
+		return ids, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]struct{}), nil
 }
 
 func (m *memberIndex) cached(ctx context.Context, ss sessions.SessionStore, cursor string) (*memberPage, bool) {
@@ -161,31 +185,64 @@ func (m *memberIndex) summary(ctx context.Context, ss sessions.SessionStore, syn
 			return s, nil
 		}
 	}
-	v, err, _ := m.flight.Do(syncID+"\x00summary", func() (any, error) {
-		s := &memberSummary{Roles: map[string]int{}, Licenses: map[string]int{}, AdminRoles: map[string]string{}}
-		err := m.walk(ctx, ss, syncID, func(mem miro.Member) {
-			s.Roles[normalizeEnum(mem.Role)]++
-			s.Licenses[normalizeEnum(mem.License)]++
-			for _, ar := range mem.AdminRoles {
-				if ar.Name != "" {
-					s.AdminRoles[ar.Name] = ar.Type
-				}
-			}
-		})
-		if err != nil {
-			return nil, err
+	m.mu.Lock()
+	call := m.summaries[syncID]
+	leader := call == nil
+	if leader {
+		call = &summaryCall{done: make(chan struct{})}
+		if m.summaries == nil {
+			m.summaries = map[string]*summaryCall{}
 		}
-		if ss != nil {
-			if err := session.SetJSON(ctx, ss, summaryKey, s); err != nil {
-				ctxzap.Extract(ctx).Debug("caching the member summary failed", zap.Error(err))
+		m.summaries[syncID] = call
+	}
+	m.mu.Unlock()
+	if leader {
+		call.val, call.err = m.computeSummary(ctx, ss, syncID)
+		if call.err != nil {
+			m.mu.Lock()
+			delete(m.summaries, syncID) // let a retry try again
+			m.mu.Unlock()
+		}
+		close(call.done)
+	} else if m.whileWaiting != nil {
+		// Another syncer is walking the member list: make this wait useful.
+		m.whileWaiting(ctx, syncID, call.done)
+	}
+	select {
+	case <-call.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return call.val, call.err
+}
+
+// summaryCall is one walk of the member list, shared by every caller of a sync.
+type summaryCall struct {
+	done chan struct{}
+	val  *memberSummary
+	err  error
+}
+
+func (m *memberIndex) computeSummary(ctx context.Context, ss sessions.SessionStore, syncID string) (*memberSummary, error) {
+	s := &memberSummary{Roles: map[string]int{}, Licenses: map[string]int{}, AdminRoles: map[string]string{}}
+	err := m.walk(ctx, ss, syncID, func(mem miro.Member) {
+		s.Roles[normalizeEnum(mem.Role)]++
+		s.Licenses[normalizeEnum(mem.License)]++
+		for _, ar := range mem.AdminRoles {
+			if ar.Name != "" {
+				s.AdminRoles[ar.Name] = ar.Type
 			}
 		}
-		return s, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*memberSummary), nil
+	if ss != nil {
+		if err := session.SetJSON(ctx, ss, summaryKey, s); err != nil {
+			ctxzap.Extract(ctx).Debug("caching the member summary failed", zap.Error(err))
+		}
+	}
+	return s, nil
 }
 
 // walk calls fn for every member of the org, page by page.

@@ -57,13 +57,16 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		return nil, nil, explain(err, "listing teams")
 	}
 	out := make([]*v2.Resource, 0, len(page.Data))
+	ids := make([]string, 0, len(page.Data))
 	for _, t := range page.Data {
 		r, err := teamResource(t)
 		if err != nil {
 			return nil, nil, err
 		}
 		out = append(out, r)
+		ids = append(ids, t.ID)
 	}
+	b.conn.prefetch.add(opts.SyncID, ids)
 	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
@@ -91,27 +94,25 @@ func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncO
 
 // Grants lists one page of the team's members; every membership is one grant.
 func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	orgID, err := b.conn.OrgID(ctx)
+	teamID := r.GetId().GetResource()
+	page, annos, err := b.conn.prefetch.page(ctx, opts.SyncID, teamID, opts.PageToken.Token)
 	if err != nil {
 		return nil, nil, err
-	}
-	teamID := r.GetId().GetResource()
-	what := "members of team " + teamID
-	page, resp, err := fetchPage(ctx, what, opts.PageToken.Token,
-		func(ctx context.Context, cursor string) (*miro.Page[miro.TeamMember], *miro.Response, error) {
-			return b.conn.client.ListTeamMembers(ctx, orgID, teamID, cursor)
-		})
-	if err != nil {
-		return nil, nil, explain(err, "listing "+what)
 	}
 	ids := make([]string, 0, len(page.Data))
 	for _, tm := range page.Data {
 		ids = append(ids, tm.ID)
 	}
+	// Grants carry only the team's id: the full resource is stored once, not
+	// once per membership.
+	team := &v2.Resource{Id: r.GetId()}
 	// A team member who is not an org member (removed from the org while we
 	// paged, say) is not a user of this sync: a grant to them would point at
 	// nothing, so it is left out and logged.
-	strangers, _ := b.conn.members.notMembers(ctx, opts.Session, ids)
+	strangers, err := b.conn.members.notMembers(ctx, opts.Session, opts.SyncID, ids)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]*v2.Grant, 0, len(page.Data))
 	for _, tm := range page.Data {
 		if strangers[tm.ID] {
@@ -119,9 +120,9 @@ func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOp
 				zap.String("team_id", teamID), zap.String("user_id", tm.ID), zap.String("role", tm.Role))
 			continue
 		}
-		out = append(out, teamGrant(ctx, r, tm))
+		out = append(out, teamGrant(ctx, team, tm))
 	}
-	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
+	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: annos}, nil
 }
 
 // teamGrant maps a membership to a grant of its role. A role this version does

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+
+	"github.com/conductorone/baton-miro/internal/simtest"
+	"github.com/conductorone/baton-miro/internal/synctest"
+	"github.com/conductorone/baton-miro/pkg/mirosim"
+)
+
+// The provisioning fixture: a small hand-made org, so every step names the
+// person it is about.
+const (
+	pTeamA = "3074457346000000001" // admin1 admin, bob member
+	pTeamB = "3074457346000000002" // admin2 admin
+	pAdmin = "3458764500000000001"
+	pAlice = "3458764500000000003" // internal user, free license, in no team
+	pBob   = "3458764500000000004" // internal user, full license, member of team A
+	pGuest = "3458764500000000007" // team guest
+)
+
+func provisioningOrg() *mirosim.Org {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	return &mirosim.Org{
+		ID: "3074457345000000001", Name: "Provisioning Inc.", Plan: "company", FullLicensesPurchased: 10,
+		Members: []mirosim.Member{
+			{ID: pAdmin, Email: "admin1@example.com", Active: true, Role: "organization_internal_admin", License: "full"},
+			{ID: "3458764500000000002", Email: "admin2@example.com", Active: true, Role: "organization_internal_admin", License: "full"},
+			{ID: pAlice, Email: "alice@example.com", Active: true, Role: "organization_internal_user", License: "free"},
+			{ID: pBob, Email: "bob@example.com", Active: true, Role: "organization_internal_user", License: "full"},
+			{ID: pGuest, Email: "guest@agency.example.org", Active: true, Role: "organization_team_guest_user", License: "free_restricted"},
+		},
+		Teams: []mirosim.Team{
+			{ID: pTeamA, Name: "Alpha", Members: []mirosim.TeamMember{
+				{UserID: pAdmin, Role: "admin", CreatedAt: at}, {UserID: pBob, Role: "member", CreatedAt: at}}},
+			{ID: pTeamB, Name: "Beta", Members: []mirosim.TeamMember{{UserID: "3458764500000000002", Role: "admin", CreatedAt: at}}},
+		},
+	}
+}
+
+var writeRoutes = []string{"invite_team_member", "update_team_member", "delete_team_member",
+	"scim_create_user", "scim_patch_user", "scim_replace_user", "scim_delete_user"}
+
+type binProv struct {
+	t   *testing.T
+	sim *mirosim.Server
+	c1z string
+}
+
+func newBinProv(t *testing.T) *binProv {
+	t.Helper()
+	sim := mirosim.New(provisioningOrg(), mirosim.Options{Token: goodToken, SCIMToken: scimToken, Credits: -1})
+	if _, err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	return &binProv{t: t, sim: sim, c1z: filepath.Join(t.TempDir(), "sync.c1z")}
+}
+
+func (b *binProv) writes() int {
+	n := 0
+	for _, r := range writeRoutes {
+		n += b.sim.Count(r)
+	}
+	return n
+}
+
+// exec runs the binary against the simulator and the shared c1z with the given SCIM token ("" = none).
+func (b *binProv) exec(scim string, args ...string) result {
+	b.t.Helper()
+	all := append(simArgs(b.sim), args...)
+	return run(b.t, 2*time.Minute, envFor(goodToken, scim), append(all, "-f", b.c1z)...)
+}
+
+// ok runs a one-shot operation twice: both runs must succeed (idempotency).
+func (b *binProv) ok(args ...string) {
+	b.t.Helper()
+	for i := range 2 {
+		if res := b.exec(scimToken, args...); res.exitCode != 0 {
+			b.t.Fatalf("run %d of %v: exit %d\nstderr: %s", i+1, args, res.exitCode, tail(res.stderr))
+		}
+	}
+}
+
+// sync runs a full sync with the binary into the same c1z and requires it to equal the simulator's org.
+func (b *binProv) sync() *synctest.Contents {
+	b.t.Helper()
+	if res := b.exec(scimToken); res.exitCode != 0 {
+		b.t.Fatalf("sync: exit %d\nstderr: %s", res.exitCode, tail(res.stderr))
+	}
+	got, err := synctest.Read(context.Background(), b.c1z)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if diff := simtest.Expect(b.sim.Org()).Diff(got); diff != "" {
+		b.t.Fatalf("c1z differs from the simulated org:\n%s", diff)
+	}
+	return got
+}
+
+// refused runs a one-shot operation that must fail with the exit code (the
+// gRPC code; 0 = any failure), every phrase in its output and no write call.
+func (b *binProv) refused(scim string, code int, args []string, phrases ...string) {
+	b.t.Helper()
+	writes := b.writes()
+	res := b.exec(scim, args...)
+	if res.exitCode == 0 {
+		b.t.Fatalf("%v succeeded, want a refusal", args)
+	}
+	if code != 0 && res.exitCode != code {
+		b.t.Errorf("%v: exit %d, want %d", args, res.exitCode, code)
+	}
+	for _, p := range phrases {
+		if !strings.Contains(res.stderr+res.stdout, p) {
+			b.t.Errorf("%v: output does not mention %q:\n%s", args, p, tail(res.stderr))
+		}
+	}
+	if n := b.writes() - writes; n != 0 {
+		b.t.Errorf("%v: a refused operation made %d write calls: %v", args, n, b.sim.Counts())
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 3000 {
+		return "…" + s[len(s)-3000:]
+	}
+	return s
+}
+
+func member(org *mirosim.Org, id string) *mirosim.Member {
+	for i := range org.Members {
+		if org.Members[i].ID == id {
+			return &org.Members[i]
+		}
+	}
+	return nil
+}
+
+func teamRoleOf(org *mirosim.Org, teamID, userID string) string {
+	for _, t := range org.Teams {
+		for _, m := range t.Members {
+			if t.ID == teamID && m.UserID == userID {
+				return m.Role
+			}
+		}
+	}
+	return ""
+}
+
+func grantArgs(entitlement, userID string) []string {
+	return []string{"--grant-entitlement", entitlement, "--grant-principal", userID, "--grant-principal-type", "user"}
+}
+
+func actionArgs(action, userID string) []string {
+	return []string{"--invoke-action", action, "--invoke-action-resource-type", "user",
+		"--invoke-action-args", `{"user_id":{"resource_type_id":"user","resource_id":"` + userID + `"}}`}
+}
+
+// TestBinaryProvisioning carries out every kind of change with the real
+// binary's one-shot flags, each twice, and checks the simulator and a
+// following sync after each.
+func TestBinaryProvisioning(t *testing.T) {
+	b := newBinProv(t)
+	b.sync() // the one-shot flags read entitlements, principals and grants from this c1z
+
+	// Team membership: grant (invite by email), then revoke by grant id.
+	b.ok(grantArgs("team:"+pTeamA+":member", pAlice)...)
+	if got := teamRoleOf(b.sim.Org(), pTeamA, pAlice); got != "member" || b.sim.Count("invite_team_member") != 1 {
+		t.Fatalf("after grant: alice is %q of team A, %d invites", got, b.sim.Count("invite_team_member"))
+	}
+	teamGrant := "team:" + pTeamA + ":member:user:" + pAlice
+	if c := b.sync(); c.Grants[synctest.GrantKey("team:"+pTeamA+":member", "user", pAlice)] == nil {
+		t.Fatalf("the sync after the grant lacks %s", teamGrant)
+	}
+	b.ok("--revoke-grant", teamGrant)
+	if got := teamRoleOf(b.sim.Org(), pTeamA, pAlice); got != "" || b.sim.Count("delete_team_member") != 1 {
+		t.Fatalf("after revoke: alice is %q of team A, %d deletes", got, b.sim.Count("delete_team_member"))
+	}
+	if c := b.sync(); c.Grants[synctest.GrantKey("team:"+pTeamA+":member", "user", pAlice)] != nil {
+		t.Fatalf("the sync after the revoke still has %s", teamGrant)
+	}
+
+	// Org role and license through SCIM.
+	b.ok(grantArgs("role:organization_internal_admin:assigned", pAlice)...)
+	b.ok(grantArgs("license:full:assigned", pAlice)...)
+	if m := member(b.sim.Org(), pAlice); m.Role != "organization_internal_admin" || m.License != "full" {
+		t.Fatalf("after grants alice is %s with %s", m.Role, m.License)
+	}
+	if n := b.sim.Count("scim_patch_user"); n != 2 {
+		t.Errorf("%d SCIM patches for two grants run twice each, want 2", n)
+	}
+	b.sync()
+	b.ok("--revoke-grant", "role:organization_internal_admin:assigned:user:"+pAlice)
+	if m := member(b.sim.Org(), pAlice); m.Role != "organization_internal_user" {
+		t.Fatalf("after revoke alice is %s", m.Role)
+	}
+	b.sync()
+
+	// Create account.
+	const email = "new.person@example.com"
+	b.ok("--create-account-email", email, "--create-account-profile", `{"email":"`+email+`","given_name":"New","family_name":"Person"}`)
+	var created *mirosim.Member
+	for _, m := range b.sim.Org().Members {
+		if m.Email == email {
+			created = &m
+		}
+	}
+	if created == nil || created.GivenName != "New" || created.FamilyName != "Person" || b.sim.Count("scim_create_user") != 1 {
+		t.Fatalf("after create: member %+v, %d SCIM creates", created, b.sim.Count("scim_create_user"))
+	}
+	if c := b.sync(); c.Resources["user"][created.ID] == nil {
+		t.Fatalf("the sync after the create lacks user %s", created.ID)
+	}
+
+	// Disable (resource action), then enable.
+	b.ok(actionArgs("disable_user", created.ID)...)
+	if member(b.sim.Org(), created.ID).Active {
+		t.Fatalf("the new user is still active")
+	}
+	if c := b.sync(); c.Resources["user"][created.ID].GetStatus().GetStatus() != v2.Status_RESOURCE_STATUS_DISABLED {
+		t.Fatalf("the sync after the disable does not show the user disabled")
+	}
+	b.ok(actionArgs("enable_user", created.ID)...)
+	if !member(b.sim.Org(), created.ID).Active {
+		t.Fatalf("the new user was not enabled")
+	}
+
+	// Delete.
+	b.ok("--delete-resource", pBob, "--delete-resource-type", "user")
+	if member(b.sim.Org(), pBob) != nil || b.sim.Count("scim_delete_user") != 1 {
+		t.Fatalf("after delete: bob still exists or %d SCIM deletes", b.sim.Count("scim_delete_user"))
+	}
+	if c := b.sync(); c.Resources["user"][pBob] != nil {
+		t.Fatalf("the sync after the delete still lists bob")
+	}
+}
+
+// TestBinaryProvisioningRefusals: what Miro cannot do fails with a clear
+// message and makes no write call.
+func TestBinaryProvisioningRefusals(t *testing.T) {
+	b := newBinProv(t)
+	b.sync()
+	// Exit codes are the gRPC codes: 3 InvalidArgument, 9 FailedPrecondition. The SDK reports a
+	// failed action without its code, so actions exit 2 with the connector's message.
+	const invalidArgument, failedPrecondition, anyFailure = 3, 9, 0
+	b.refused(scimToken, invalidArgument, grantArgs("team:"+pTeamA+":non_team", pAlice), "cannot grant", "non_team")
+	b.refused(scimToken, invalidArgument, grantArgs("role:organization_team_guest_user:assigned", pAlice),
+		"organization_internal_admin or organization_internal_user")
+	b.refused(scimToken, invalidArgument, grantArgs("license:free:assigned", pBob), "cannot assign the free license", "disable the account")
+	b.refused(scimToken, invalidArgument, []string{"--revoke-grant", "license:full:assigned:user:" + pBob}, "cannot remove or downgrade", "disable the account")
+	b.refused(scimToken, anyFailure, actionArgs("disable_user", pGuest), "FailedPrecondition", "guests or external users", "admin UI")
+	b.refused(scimToken, failedPrecondition, []string{"--delete-resource", pGuest, "--delete-resource-type", "user"}, "guests or external users", "admin UI")
+	for _, args := range [][]string{
+		grantArgs("role:organization_internal_admin:assigned", pAlice),
+		grantArgs("license:full:assigned", pAlice),
+		{"--delete-resource", pAlice, "--delete-resource-type", "user"},
+		{"--create-account-email", "x@example.com", "--create-account-profile", `{"email":"x@example.com"}`},
+	} {
+		b.refused("", failedPrecondition, args, "--miro-scim-access-token")
+	}
+	b.refused("", anyFailure, actionArgs("disable_user", pAlice), "FailedPrecondition", "--miro-scim-access-token")
+	b.sync() // nothing changed
+}
