@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -53,10 +54,45 @@ func (a *attributeSyncer) Entitlements(_ context.Context, r *v2.Resource, _ rs.S
 	return []*v2.Entitlement{e}, &rs.SyncOpResults{}, nil
 }
 
-// GrantsForResourceType emits every grant of the type, one member page at a
-// time; the page token is the org-member cursor.
+// fanOutPrefix marks a page token that covers one member page only: the first
+// call hands the SDK a token per page (EnqueuePageTokens) so the pages are
+// read in parallel; a plain cursor token walks on page by page.
+const fanOutPrefix = "page:"
+
+// maxFanOut is the SDK's limit on tokens per EnqueuePageTokens.
+const maxFanOut = 1024
+
+// GrantsForResourceType emits every grant of the type, one member page per call.
 func (a *attributeSyncer) GrantsForResourceType(ctx context.Context, _ string, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	return a.grantsPage(ctx, opts, nil)
+	token := opts.PageToken.Token
+	if cursor, ok := strings.CutPrefix(token, fanOutPrefix); ok {
+		opts.PageToken.Token = cursor
+		grants, res, err := a.grantsPage(ctx, opts, nil)
+		if res != nil {
+			res.NextPageToken = "" // a fanned-out page is one page
+		}
+		return grants, res, err
+	}
+	grants, res, err := a.grantsPage(ctx, opts, nil)
+	if err != nil || token != "" || res.NextPageToken == "" {
+		return grants, res, err
+	}
+	// First page: if this sync knows every page's cursor, fan out.
+	s, err := a.conn.members.summary(ctx, opts.Session, opts.SyncID)
+	if err != nil || len(s.Cursors) == 0 || s.Cursors[0] != res.NextPageToken {
+		return grants, res, nil //nolint:nilerr // without the cursor list, walk the chain instead
+	}
+	var tokens []string
+	for i, c := range s.Cursors {
+		if i == maxFanOut-1 && i < len(s.Cursors)-1 {
+			tokens = append(tokens, c) // the rest walks on from here
+			break
+		}
+		tokens = append(tokens, fanOutPrefix+c)
+	}
+	res.NextPageToken = ""
+	res.Annotations.Update(&v2.EnqueuePageTokens{PageTokens: tokens})
+	return grants, res, nil
 }
 
 // Grants serves a single resource (targeted syncs); a full sync uses GrantsForResourceType.

@@ -45,6 +45,9 @@ type memberSummary struct {
 	Roles      map[string]int    `json:"r"`
 	Licenses   map[string]int    `json:"l"`
 	AdminRoles map[string]string `json:"a"` // name -> "prebuilt" | "custom"
+	// Cursors of every page after the first, in order: lets grant syncs
+	// fan out over the pages instead of walking them one by one.
+	Cursors []string `json:"c,omitempty"`
 }
 
 const (
@@ -225,7 +228,11 @@ type summaryCall struct {
 
 func (m *memberIndex) computeSummary(ctx context.Context, ss sessions.SessionStore, syncID string) (*memberSummary, error) {
 	s := &memberSummary{Roles: map[string]int{}, Licenses: map[string]int{}, AdminRoles: map[string]string{}}
-	err := m.walk(ctx, ss, syncID, func(mem miro.Member) {
+	err := m.walkPages(ctx, ss, syncID, func(cursor string) {
+		if cursor != "" {
+			s.Cursors = append(s.Cursors, cursor)
+		}
+	}, func(mem miro.Member) {
 		s.Roles[normalizeEnum(mem.Role)]++
 		s.Licenses[normalizeEnum(mem.License)]++
 		for _, ar := range mem.AdminRoles {
@@ -247,11 +254,19 @@ func (m *memberIndex) computeSummary(ctx context.Context, ss sessions.SessionSto
 
 // walk calls fn for every member of the org, page by page.
 func (m *memberIndex) walk(ctx context.Context, ss sessions.SessionStore, syncID string, fn func(miro.Member)) error {
+	return m.walkPages(ctx, ss, syncID, nil, fn)
+}
+
+// walkPages is walk that also reports each page's cursor.
+func (m *memberIndex) walkPages(ctx context.Context, ss sessions.SessionStore, syncID string, onPage func(cursor string), fn func(miro.Member)) error {
 	cursor := ""
 	for {
 		p, _, err := m.page(ctx, ss, syncID, cursor)
 		if err != nil {
 			return err
+		}
+		if onPage != nil {
+			onPage(cursor)
 		}
 		for _, mem := range p.Members {
 			fn(mem)

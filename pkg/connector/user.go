@@ -20,6 +20,11 @@ func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	if err != nil {
 		return nil, nil, err
 	}
+	if annos == nil {
+		// The page was already fetched (by the walk of the member list), so this
+		// worker has time to spare: fetch one team-member page ahead.
+		b.conn.prefetch.work(ctx, opts.SyncID)
+	}
 	ids := make([]string, len(p.Members))
 	for i, m := range p.Members {
 		ids[i] = m.ID
