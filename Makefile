@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build demo test generate check-generated bench lint clean
+.PHONY: all build build-lambda demo test generate check-generated bench lint clean
 
 all: build
 
@@ -12,6 +12,10 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/baton-miro ./cmd/baton-miro
 	$(GO) build -o $(BIN)/miro-sim ./cmd/miro-sim
 	$(GO) build -o $(BIN)/c1z-summary ./internal/tools/c1z-summary
+
+## build-lambda: the AWS Lambda build ConductorOne hosts (serves `baton-miro lambda`).
+build-lambda:
+	CGO_ENABLED=0 GOOS=linux $(GO) build -tags baton_lambda_support -ldflags "$(LDFLAGS)" -o $(BIN)/lambda/baton-miro ./cmd/baton-miro
 
 ## demo: sync a simulated Miro org into sync.c1z with the real binary and summarize it.
 demo: build
