@@ -125,8 +125,8 @@ func newRoleSyncer(c *Connector) *attributeSyncer {
 		values: func(_ context.Context, s *memberSummary) ([]*v2.Resource, error) {
 			var out []*v2.Resource
 			for _, role := range withKnown(miro.OrgRoles, s.Roles) {
-				r, err := rs.NewRoleResource(orgRoleName(role), roleResourceType, role,
-					[]rs.RoleTraitOption{rs.WithRoleProfile(map[string]any{"value": role, "members": s.Roles[role]})},
+				r, err := rs.NewRoleResource(orgRoleName(role), roleResourceType, role, nil,
+					rs.WithResourceProfile(map[string]any{"value": role, "members": s.Roles[role]}),
 					rs.WithDescription(orgRoleDescription(role)))
 				if err != nil {
 					return nil, err
@@ -161,8 +161,8 @@ func newAdminRoleSyncer(c *Connector) *attributeSyncer {
 						kind = "custom"
 					}
 				}
-				r, err := rs.NewRoleResource(name, adminRoleResourceType, name,
-					[]rs.RoleTraitOption{rs.WithRoleProfile(map[string]any{"name": name, "type": kind})},
+				r, err := rs.NewRoleResource(name, adminRoleResourceType, name, nil,
+					rs.WithResourceProfile(map[string]any{"name": name, "type": kind}),
 					rs.WithDescription(fmt.Sprintf("Miro %s admin role", kind)))
 				if err != nil {
 					return nil, err

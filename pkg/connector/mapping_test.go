@@ -17,7 +17,7 @@ func TestUserResourceMapping(t *testing.T) {
 		name       string
 		member     miro.Member
 		wantName   string
-		wantStatus v2.UserTrait_Status_Status
+		wantStatus v2.Status_ResourceStatus
 		wantLogin  bool
 		wantRole   string
 		wantAdmins int
@@ -25,15 +25,15 @@ func TestUserResourceMapping(t *testing.T) {
 		{"active internal admin", miro.Member{ID: "1", Email: "ann@example.com", Active: true, Role: miro.RoleInternalAdmin, License: "full",
 			LastActivityAt: miro.Time{Time: seen}, LicenseAssignedAt: miro.Time{Time: seen},
 			AdminRoles: []miro.AdminRole{{Type: "prebuilt", Name: "User Admin"}, {Type: "custom", Name: "Auditor"}}},
-			"ann@example.com", v2.UserTrait_Status_STATUS_ENABLED, true, miro.RoleInternalAdmin, 2},
+			"ann@example.com", v2.Status_RESOURCE_STATUS_ENABLED, true, miro.RoleInternalAdmin, 2},
 		{"deactivated user", miro.Member{ID: "2", Email: "bob@example.com", Active: false, Role: miro.RoleInternalUser, License: "free"},
-			"bob@example.com", v2.UserTrait_Status_STATUS_DISABLED, false, miro.RoleInternalUser, 0},
+			"bob@example.com", v2.Status_RESOURCE_STATUS_DISABLED, false, miro.RoleInternalUser, 0},
 		{"never active guest", miro.Member{ID: "3", Email: "zoë.müller@exämple.com", Active: true, Role: miro.RoleTeamGuestUser, License: "free_restricted"},
-			"zoë.müller@exämple.com", v2.UserTrait_Status_STATUS_ENABLED, false, miro.RoleTeamGuestUser, 0},
+			"zoë.müller@exämple.com", v2.Status_RESOURCE_STATUS_ENABLED, false, miro.RoleTeamGuestUser, 0},
 		{"missing role and email", miro.Member{ID: "4", Active: true},
-			"4", v2.UserTrait_Status_STATUS_ENABLED, false, miro.RoleUnknown, 0},
+			"4", v2.Status_RESOURCE_STATUS_ENABLED, false, miro.RoleUnknown, 0},
 		{"unknown role kept", miro.Member{ID: "5", Email: "e@x.io", Active: true, Role: "organization_future_role", License: "enterprise_plus"},
-			"e@x.io", v2.UserTrait_Status_STATUS_ENABLED, false, "organization_future_role", 0},
+			"e@x.io", v2.Status_RESOURCE_STATUS_ENABLED, false, "organization_future_role", 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,8 +51,8 @@ func TestUserResourceMapping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ut.GetStatus().GetStatus() != tc.wantStatus {
-				t.Errorf("status = %v, want %v", ut.GetStatus().GetStatus(), tc.wantStatus)
+			if got := r.GetStatus().GetStatus(); got != tc.wantStatus {
+				t.Errorf("status = %v, want %v", got, tc.wantStatus)
 			}
 			if tc.member.Email != "" && (ut.GetLogin() != tc.member.Email || len(ut.GetEmails()) != 1 || ut.GetEmails()[0].GetAddress() != tc.member.Email) {
 				t.Errorf("login %q / emails %v, want %q", ut.GetLogin(), ut.GetEmails(), tc.member.Email)
@@ -63,7 +63,7 @@ func TestUserResourceMapping(t *testing.T) {
 			if tc.wantLogin && !ut.GetLastLogin().AsTime().Equal(seen) {
 				t.Errorf("last login = %v, want %v", ut.GetLastLogin().AsTime(), seen)
 			}
-			p := ut.GetProfile().AsMap()
+			p := r.GetProfile().AsMap()
 			if p["role"] != tc.wantRole {
 				t.Errorf("profile role = %v, want %v", p["role"], tc.wantRole)
 			}

@@ -91,7 +91,7 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 	if err != nil {
 		return nil, nil, err
 	}
-	r := v.(result)
+	r, _ := v.(result) // the only type the flight returns
 	return r.page, r.annos, nil
 }
 
@@ -167,7 +167,8 @@ func (m *memberIndex) memberIDs(ctx context.Context, ss sessions.SessionStore, s
 	if err != nil {
 		return nil, err
 	}
-	return v.(map[string]struct{}), nil
+	ids, _ := v.(map[string]struct{}) // the only type the flight returns
+	return ids, nil
 }
 
 func (m *memberIndex) cached(ctx context.Context, ss sessions.SessionStore, cursor string) (*memberPage, bool) {

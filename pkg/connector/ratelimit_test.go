@@ -91,9 +91,9 @@ func TestSyncAfterForced429(t *testing.T) {
 		t.Errorf("%d 429s: only the calls already in flight (≤ 4 workers) may be throttled", st.Throttled)
 	}
 	// Every call beyond the budget is a throttled call that was repeated.
-	min := simtest.MinCalls(want)
+	budget := simtest.MinCalls(want)
 	total := 0
-	for _, n := range min {
+	for _, n := range budget {
 		total += n
 	}
 	if got := sim.TotalCount(); got != total+sim.Status429() {

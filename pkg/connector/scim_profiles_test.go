@@ -34,7 +34,7 @@ func TestSyncEnrichesFromSCIM(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := ut.GetProfile().AsMap()
+		p := r.GetProfile().AsMap()
 		guest := m.Role == "organization_external_user" || m.Role == "organization_team_guest_user"
 		if guest {
 			if r.GetDisplayName() != m.Email || p["department"] != nil {

@@ -10,7 +10,7 @@ import (
 
 // Get serves targeted syncs (--sync-resources user:ID): one member call, plus
 // one SCIM call for the profile when a SCIM token is configured.
-func (b *userBuilder) Get(ctx context.Context, id *v2.ResourceId, _ *v2.ResourceId) (*v2.Resource, annotations.Annotations, error) {
+func (b *userBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.Resource, annotations.Annotations, error) {
 	orgID, err := b.conn.OrgID(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -35,7 +35,7 @@ func (b *userBuilder) Get(ctx context.Context, id *v2.ResourceId, _ *v2.Resource
 }
 
 // Get serves targeted syncs of one team (--sync-resources team:ID).
-func (b *teamBuilder) Get(ctx context.Context, id *v2.ResourceId, _ *v2.ResourceId) (*v2.Resource, annotations.Annotations, error) {
+func (b *teamBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.Resource, annotations.Annotations, error) {
 	orgID, err := b.conn.OrgID(ctx)
 	if err != nil {
 		return nil, nil, err

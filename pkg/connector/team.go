@@ -71,8 +71,8 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 }
 
 func teamResource(t miro.Team) (*v2.Resource, error) {
-	return rs.NewGroupResource(displayName(t.Name, t.ID), teamResourceType, t.ID,
-		[]rs.GroupTraitOption{rs.WithGroupProfile(map[string]any{"team_id": t.ID, "name": clip(t.Name)})})
+	return rs.NewGroupResource(displayName(t.Name, t.ID), teamResourceType, t.ID, nil,
+		rs.WithResourceProfile(map[string]any{"team_id": t.ID, "name": clip(t.Name)}))
 }
 
 // Entitlements are the team roles; they cost no API call.

@@ -82,14 +82,12 @@ func userResourceWithProfile(m miro.Member, prof *scimProfile) (*v2.Resource, er
 	if !m.LastActivityAt.IsZero() {
 		profile["last_activity_at"] = m.LastActivityAt.UTC().Format(time.RFC3339)
 	}
-	userStatus := v2.UserTrait_Status_STATUS_ENABLED
+	status, statusDetails := v2.Status_RESOURCE_STATUS_ENABLED, "active"
 	if !m.Active {
-		userStatus = v2.UserTrait_Status_STATUS_DISABLED
+		status, statusDetails = v2.Status_RESOURCE_STATUS_DISABLED, "deactivated in Miro"
 	}
 	traits := []rs.UserTraitOption{
 		rs.WithUserLogin(m.Email),
-		rs.WithUserProfile(profile),
-		rs.WithStatus(userStatus),
 		rs.WithAccountType(v2.UserTrait_ACCOUNT_TYPE_HUMAN),
 	}
 	if m.Email != "" {
@@ -123,5 +121,6 @@ func userResourceWithProfile(m miro.Member, prof *scimProfile) (*v2.Resource, er
 			name = displayName(strings.TrimSpace(prof.GivenName+" "+prof.FamilyName), name)
 		}
 	}
-	return rs.NewUserResource(name, userResourceType, m.ID, traits)
+	return rs.NewUserResource(name, userResourceType, m.ID, traits,
+		rs.WithResourceProfile(profile), rs.WithResourceStatus(status, statusDetails))
 }
