@@ -25,8 +25,15 @@ _ci_t0=$(now_us)
 log() { printf '[%s %s] %s\n' "$_ci_script" "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[%s] FAIL: %s\n' "$_ci_script" "$*" >&2; exit 1; }
 
+# add_cleanup CMD...: run CMD (as one string, eval'd) on exit, last added first.
+_ci_cleanups=()
+add_cleanup() { _ci_cleanups=("$*" "${_ci_cleanups[@]}"); }
+
 _ci_on_exit() {
-  local rc=$?
+  local rc=$? c
+  for c in "${_ci_cleanups[@]}"; do
+    eval "$c" || true
+  done
   if [[ $rc -eq 0 ]]; then
     printf '[%s] OK in %ss\n' "$_ci_script" "$(secs "$_ci_t0")" >&2
   else
