@@ -31,11 +31,37 @@ type Expected struct {
 	Resources map[string][]string
 	Disabled  []string // user ids whose status is disabled
 	Grants    []string
+	// Sources holds, per grant key, the sorted source entitlement ids of a
+	// grant that grant expansion produced or added to; every other grant has
+	// none.
+	Sources map[string][]string
+}
+
+// Parts says which optional parts of an org a sync covers.
+type Parts struct {
+	// GroupsRefused: the token lacks organizations:groups:read, so the sync
+	// skips user groups after one refused call.
+	GroupsRefused bool
+	// Boards: boards and projects (--sync-boards).
+	Boards bool
+}
+
+// DefaultParts is what a sync with every scope covers: user groups, and boards
+// and projects when the org has any (tests that generate them sync them).
+func DefaultParts(org *mirosim.Org) Parts {
+	return Parts{Boards: len(org.Boards)+len(org.Projects) > 0}
 }
 
 // Expect derives the exact expected contents from the simulator's org.
-func Expect(org *mirosim.Org) *Expected {
-	e := &Expected{Resources: map[string][]string{}}
+func Expect(org *mirosim.Org) *Expected { return ExpectParts(org, DefaultParts(org)) }
+
+// ExpectParts derives the expected contents of a sync covering parts of org.
+// User groups add user_group resources with one member grant per member; a
+// group attached to a team adds a grant of the team role to the group and,
+// by grant expansion, the team role to each of its members (merged with a
+// direct grant of the same role, whose sources then name both).
+func ExpectParts(org *mirosim.Org, parts Parts) *Expected {
+	e := &Expected{Resources: map[string][]string{}, Sources: map[string][]string{}}
 	roles, licenses, admins := set(knownRoles), set(knownLicenses), set(prebuiltAdmin)
 	for _, m := range org.Members {
 		e.Resources["user"] = append(e.Resources["user"], m.ID)
@@ -68,6 +94,16 @@ func Expect(org *mirosim.Org) *Expected {
 			e.Grants = append(e.Grants, synctest.GrantKey("team:"+t.ID+":"+role, "user", tm.UserID))
 		}
 	}
+	inOrg := make(map[string]bool, len(org.Members))
+	for _, m := range org.Members {
+		inOrg[m.ID] = true
+	}
+	if !parts.GroupsRefused {
+		e.expectGroups(org, inOrg)
+	}
+	if parts.Boards {
+		e.expectBoards(org, inOrg)
+	}
 	e.Resources["role"] = keys(roles)
 	e.Resources["license"] = keys(licenses)
 	e.Resources["admin_role"] = keys(admins)
@@ -77,6 +113,70 @@ func Expect(org *mirosim.Org) *Expected {
 	sort.Strings(e.Disabled)
 	sort.Strings(e.Grants)
 	return e
+}
+
+func (e *Expected) expectGroups(org *mirosim.Org, inOrg map[string]bool) {
+	teams := map[string]bool{}
+	for _, t := range org.Teams {
+		teams[t.ID] = true
+	}
+	direct := set(e.Grants)
+	sources := map[string]map[string]bool{}
+	e.Resources["user_group"] = []string{}
+	for _, g := range org.Groups {
+		e.Resources["user_group"] = append(e.Resources["user_group"], g.ID)
+		src := "user_group:" + g.ID + ":member"
+		var members []string
+		for _, uid := range g.MemberIDs {
+			if inOrg[uid] {
+				members = append(members, uid)
+				e.Grants = append(e.Grants, synctest.GrantKey(src, "user", uid))
+			}
+		}
+		for _, tid := range g.TeamIDs {
+			if !teams[tid] {
+				continue
+			}
+			ent := "team:" + tid + ":member" // Miro attaches groups with the member role
+			e.Grants = append(e.Grants, synctest.GrantKey(ent, "user_group", g.ID))
+			for _, uid := range members {
+				k := synctest.GrantKey(ent, "user", uid)
+				if sources[k] == nil {
+					sources[k] = map[string]bool{}
+					if direct[k] {
+						sources[k][ent] = true // the direct grant is its own source
+					} else {
+						e.Grants = append(e.Grants, k)
+					}
+				}
+				sources[k][src] = true
+			}
+		}
+	}
+	for k, srcs := range sources {
+		e.Sources[k] = keys(srcs)
+	}
+}
+
+func (e *Expected) expectBoards(org *mirosim.Org, inOrg map[string]bool) {
+	e.Resources["board"] = []string{}
+	e.Resources["project"] = []string{}
+	for _, b := range org.Boards {
+		e.Resources["board"] = append(e.Resources["board"], b.ID)
+		for _, m := range b.Members {
+			if inOrg[m.UserID] {
+				e.Grants = append(e.Grants, synctest.GrantKey("board:"+b.ID+":"+m.Role, "user", m.UserID))
+			}
+		}
+	}
+	for _, p := range org.Projects {
+		e.Resources["project"] = append(e.Resources["project"], p.ID)
+		for _, m := range p.Members {
+			if inOrg[m.UserID] {
+				e.Grants = append(e.Grants, synctest.GrantKey("project:"+p.ID+":"+m.Role, "user", m.UserID))
+			}
+		}
+	}
 }
 
 // Diff compares c1z contents with the expectation and describes every
@@ -103,6 +203,16 @@ func (e *Expected) Diff(c *synctest.Contents) string {
 	sort.Strings(disabled)
 	diffSets(&b, "disabled users", e.Disabled, disabled)
 	diffSets(&b, "grants", e.Grants, synctest.SortedKeys(c.Grants))
+	var wrongSources []string
+	for _, k := range synctest.SortedKeys(c.Grants) {
+		got := synctest.SortedKeys(c.Grants[k].GetSources().GetSources())
+		if !slices.Equal(got, e.Sources[k]) {
+			wrongSources = append(wrongSources, fmt.Sprintf("%s: sources %v, want %v", k, got, e.Sources[k]))
+		}
+	}
+	if len(wrongSources) > 0 {
+		fmt.Fprintf(&b, "grant sources: %d grants differ, e.g. %v\n", len(wrongSources), head(wrongSources))
+	}
 	return b.String()
 }
 
@@ -133,21 +243,91 @@ func head(s []string) []string {
 	return s
 }
 
-// MinCalls is the sync issue's API budget for org: token context, organization,
-// member pages, team pages and every team's member pages.
-func MinCalls(org *mirosim.Org) map[string]int {
+// MinCalls is the API budget of a sync of org (DefaultParts).
+func MinCalls(org *mirosim.Org) map[string]int { return MinCallsParts(org, DefaultParts(org)) }
+
+// MinCallsParts is the API budget of a sync covering parts of org: the sync
+// issue's token context, organization, member pages, team pages and every
+// team's member pages; the user-group pages (one empty page for an org
+// without groups) and, when there are groups, every group's member pages and
+// every team's attached-group pages; with boards, every team's board pages
+// (50 per page) and every board's member pages (50), every team's project
+// pages and every project's member pages (100). A page is a call even when
+// empty, and members who left the org are not listed.
+func MinCallsParts(org *mirosim.Org, parts Parts) map[string]int {
 	teamMemberPages := 0
 	for _, t := range org.Teams {
 		teamMemberPages += pages(len(t.Members))
 	}
-	return map[string]int{
+	m := map[string]int{
 		"oauth_token":       1,
 		"get_org":           1,
 		"list_members":      pages(len(org.Members)),
 		"list_teams":        pages(len(org.Teams)),
 		"list_team_members": teamMemberPages,
 	}
+	inOrg := make(map[string]bool, len(org.Members))
+	for _, mem := range org.Members {
+		inOrg[mem.ID] = true
+	}
+	if parts.GroupsRefused {
+		m["list_groups"] = 1 // refused; nothing else of groups is asked
+	} else {
+		m["list_groups"] = pages(len(org.Groups))
+		if len(org.Groups) > 0 {
+			attached := map[string]int{}
+			for _, g := range org.Groups {
+				m["list_group_members"] += pages(countIn(g.MemberIDs, inOrg))
+				for _, tid := range g.TeamIDs {
+					attached[tid]++
+				}
+			}
+			for _, t := range org.Teams {
+				m["list_team_groups"] += pages(attached[t.ID])
+			}
+		}
+	}
+	if parts.Boards {
+		boards, projects := map[string]int{}, map[string]int{}
+		for _, b := range org.Boards {
+			boards[b.TeamID]++
+			n := 0
+			for _, bm := range b.Members {
+				if inOrg[bm.UserID] {
+					n++
+				}
+			}
+			m["list_board_members"] += boardPages(n)
+		}
+		for _, p := range org.Projects {
+			projects[p.TeamID]++
+			n := 0
+			for _, pm := range p.Members {
+				if inOrg[pm.UserID] {
+					n++
+				}
+			}
+			m["list_project_members"] += pages(n)
+		}
+		for _, t := range org.Teams {
+			m["list_boards"] += boardPages(boards[t.ID])
+			m["list_projects"] += pages(projects[t.ID])
+		}
+	}
+	return m
 }
+
+func countIn(ids []string, in map[string]bool) int {
+	n := 0
+	for _, id := range ids {
+		if in[id] {
+			n++
+		}
+	}
+	return n
+}
+
+func boardPages(n int) int { return max(1, (n+miro.BoardPageSize-1)/miro.BoardPageSize) }
 
 // MinCredits is the credit cost of MinCalls.
 func MinCredits(org *mirosim.Org) int {
@@ -163,6 +343,11 @@ func pages(n int) int { return max(1, (n+miro.PageSize-1)/miro.PageSize) }
 // NewConnector returns a connector whose client talks to sim with fast
 // retries; tweak adjusts the client options further.
 func NewConnector(sim *mirosim.Server, token string, tweak ...func(*miro.Options)) (*connector.Connector, *miro.Client, error) {
+	return NewConnectorWith(sim, token, nil, tweak...)
+}
+
+// NewConnectorWith is NewConnector with connector options (WithSyncBoards, say).
+func NewConnectorWith(sim *mirosim.Server, token string, opts []connector.Option, tweak ...func(*miro.Options)) (*connector.Connector, *miro.Client, error) {
 	o := miro.Options{
 		APIURL: sim.BaseURL(), SCIMURL: sim.SCIMURL(), AccessToken: token,
 		BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, MaxAttempts: 12,
@@ -174,12 +359,17 @@ func NewConnector(sim *mirosim.Server, token string, tweak ...func(*miro.Options
 	if err != nil {
 		return nil, nil, err
 	}
-	return connector.NewWithClient(client), client, nil
+	return connector.NewWithClient(client, opts...), client, nil
 }
 
 // SyncAndRead runs an in-process sync of sim into path and reads the result.
 func SyncAndRead(ctx context.Context, sim *mirosim.Server, token, path string, workers int, tweak ...func(*miro.Options)) (*synctest.Contents, error) {
-	conn, _, err := NewConnector(sim, token, tweak...)
+	return SyncAndReadWith(ctx, sim, token, path, workers, nil, tweak...)
+}
+
+// SyncAndReadWith is SyncAndRead with connector options.
+func SyncAndReadWith(ctx context.Context, sim *mirosim.Server, token, path string, workers int, opts []connector.Option, tweak ...func(*miro.Options)) (*synctest.Contents, error) {
+	conn, _, err := NewConnectorWith(sim, token, opts, tweak...)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/connectorclient"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
 	sdksync "github.com/conductorone/baton-sdk/pkg/sync"
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
@@ -25,6 +27,13 @@ import (
 // entitlement was never listed, say).
 // Extra options (a targeted sync, say) are passed to the syncer.
 func Sync(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path string, workers int, extra ...sdksync.SyncOpt) error {
+	return SyncLogged(ctx, conn, path, workers, nil, extra...)
+}
+
+// SyncLogged is Sync with a logger in the context of every call the connector
+// serves, as the SDK's runner provides one (ctxzap), so a test can observe what
+// the connector logs. A nil log is Sync.
+func SyncLogged(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path string, workers int, log *zap.Logger, extra ...sdksync.SyncOpt) error {
 	tmp, err := os.MkdirTemp(filepath.Dir(path), "c1z-tmp-")
 	if err != nil {
 		return err
@@ -41,7 +50,14 @@ func Sync(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path st
 	}
 
 	lis := bufconn.Listen(4 << 20)
-	gs := grpc.NewServer()
+	var serverOpts []grpc.ServerOption
+	if log != nil {
+		serverOpts = append(serverOpts, grpc.ChainUnaryInterceptor(
+			func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+				return handler(ctxzap.ToContext(ctx, log), req)
+			}))
+	}
+	gs := grpc.NewServer(serverOpts...)
 	v2.RegisterResourceTypesServiceServer(gs, srv)
 	v2.RegisterResourcesServiceServer(gs, srv)
 	v2.RegisterEntitlementsServiceServer(gs, srv)

@@ -8,6 +8,7 @@ type Miro struct {
 	SCIMAccessToken string `mapstructure:"miro-scim-access-token"`
 	APIURL          string `mapstructure:"miro-api-url"`
 	SCIMURL         string `mapstructure:"miro-scim-url"`
+	SyncBoards      bool   `mapstructure:"sync-boards"`
 }
 
 func (c *Miro) findFieldByTag(tagValue string) (any, bool) {

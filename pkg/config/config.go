@@ -18,7 +18,8 @@ var (
 		"miro-access-token",
 		field.WithDisplayName("Miro access token"),
 		field.WithDescription("OAuth access token of a Miro app installed by a Company Admin of an Enterprise organization, "+
-			"with the scopes organizations:read and organizations:teams:read (plus organizations:teams:write for provisioning). "+
+			"with the scopes organizations:read and organizations:teams:read, organizations:groups:read for user groups "+
+			"(plus organizations:teams:write and organizations:groups:write for provisioning). "+
 			"Find it in Miro under Profile settings → Your apps → the app → Install app and get OAuth token."),
 		field.WithRequired(true),
 		field.WithIsSecret(true),
@@ -38,8 +39,18 @@ var (
 		field.WithDescription("Base URL of the Miro REST API. Change it only for a proxy or the simulator; plain http:// is accepted only for loopback hosts."),
 		field.WithDefaultValue(DefaultAPIURL),
 		field.WithString(func(r *field.StringRuler) { r.IsURI() }),
-		field.WithHidden(true),
+		field.WithExportTarget(field.ExportTargetOps), // operators only: not on the hosted form
 		field.WithStructFieldName("APIURL"),
+	)
+	SyncBoardsField = field.BoolField(
+		"sync-boards",
+		field.WithDisplayName("Sync boards and projects"),
+		field.WithDescription("Also sync each team's boards and projects with their members and roles (board viewer, commenter, editor, "+
+			"co-owner, owner; project roles) and each board's sharing policy. Expensive, so off by default: one API call per 50 boards "+
+			"of every team plus one per 50 members of every board, and one per 100 projects of every team plus one per 100 members of "+
+			"every project. Needs the boards:read and projects:read scopes; private boards and projects need the Content Admin role."),
+		field.WithDefaultValue(false),
+		field.WithStructFieldName("SyncBoards"),
 	)
 	SCIMURLField = field.StringField(
 		"miro-scim-url",
@@ -47,14 +58,14 @@ var (
 		field.WithDescription("Base URL of the Miro SCIM API. Change it only for a proxy or the simulator; plain http:// is accepted only for loopback hosts."),
 		field.WithDefaultValue(DefaultSCIMURL),
 		field.WithString(func(r *field.StringRuler) { r.IsURI() }),
-		field.WithHidden(true),
+		field.WithExportTarget(field.ExportTargetOps), // operators only: not on the hosted form
 		field.WithStructFieldName("SCIMURL"),
 	)
 )
 
 // Config is the schema the SDK turns into flags, BATON_* environment variables and the hosted form.
 var Config = field.NewConfiguration(
-	[]field.SchemaField{AccessTokenField, SCIMAccessTokenField, APIURLField, SCIMURLField},
+	[]field.SchemaField{AccessTokenField, SCIMAccessTokenField, APIURLField, SCIMURLField, SyncBoardsField},
 	field.WithConnectorDisplayName("Miro"),
 	field.WithHelpUrl("/docs/baton/miro"),
 	field.WithIconUrl("/static/app-icons/miro.svg"),

@@ -27,6 +27,9 @@ type Connector struct {
 	members  *memberIndex
 	prefetch *teamPrefetch
 
+	syncBoards bool       // --sync-boards: boards and projects (board.go, project.go)
+	groups     groupState // user groups (user_group.go)
+
 	mu    sync.Mutex
 	orgID string             // from the token context; fixed for a token
 	org   *miro.Organization // from the latest Validate, reused for license seats
@@ -35,7 +38,7 @@ type Connector struct {
 var _ connectorbuilder.ConnectorBuilderV2 = (*Connector)(nil)
 
 // New builds the connector from its configuration.
-func New(ctx context.Context, c *cfg.Miro, _ *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
+func New(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
 	if c.AccessToken == "" {
 		return nil, nil, status.Error(codes.InvalidArgument, "the Miro access token is missing: set --miro-access-token or BATON_MIRO_ACCESS_TOKEN")
 	}
@@ -61,12 +64,15 @@ func New(ctx context.Context, c *cfg.Miro, _ *cli.ConnectorOpts) (connectorbuild
 	if err != nil {
 		return nil, nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	return NewWithClient(client), nil, nil
+	return NewWithClient(client, WithSyncBoards(c.SyncBoards), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))), nil, nil
 }
 
 // NewWithClient builds the connector around an existing client (tests, tools).
-func NewWithClient(client *miro.Client) *Connector {
+func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 	c := &Connector{client: client}
+	for _, o := range opts {
+		o(c)
+	}
 	c.prefetch = &teamPrefetch{client: client, orgID: c.OrgID}
 	c.members = &memberIndex{client: client, orgID: c.OrgID, whileWaiting: c.prefetch.whileWaiting}
 	return c
@@ -79,22 +85,28 @@ func orDefault(v, def string) string {
 	return v
 }
 
-// ResourceSyncers returns one syncer per resource type.
+// ResourceSyncers returns one syncer per resource type; boards and projects
+// only with --sync-boards.
 func (c *Connector) ResourceSyncers(_ context.Context) []connectorbuilder.ResourceSyncerV2 {
-	return []connectorbuilder.ResourceSyncerV2{
+	syncers := []connectorbuilder.ResourceSyncerV2{
 		&userBuilder{conn: c},
-		&teamBuilder{conn: c},
+		&teamSyncer{&teamBuilder{conn: c}},
 		&roleBuilder{newRoleSyncer(c)},
 		&adminRoleBuilder{newAdminRoleSyncer(c)},
 		&licenseBuilder{newLicenseSyncer(c)},
+		&userGroupBuilder{conn: c},
 	}
+	if c.syncBoards {
+		syncers = append(syncers, &boardBuilder{conn: c}, &projectBuilder{conn: c})
+	}
+	return syncers
 }
 
 // Metadata describes the connector.
 func (c *Connector) Metadata(_ context.Context) (*v2.ConnectorMetadata, error) {
 	return v2.ConnectorMetadata_builder{
 		DisplayName:           "Miro",
-		Description:           "Syncs the members, teams and team roles, organization roles, admin roles and licenses of a Miro Enterprise organization.",
+		Description:           "Syncs the members, teams and team roles, user groups, organization roles, admin roles and licenses of a Miro Enterprise organization (and, with --sync-boards, its boards and projects).",
 		AccountCreationSchema: accountCreationSchema(),
 	}.Build(), nil
 }

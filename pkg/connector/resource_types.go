@@ -20,6 +20,8 @@ var (
 		"A Miro admin role such as Content Admin, User Admin, Security Admin or a custom admin role.", &v2.TypeScopedGrants{})
 	licenseResourceType = newResourceType("license", "License", v2.ResourceType_TRAIT_LICENSE_PROFILE,
 		"A Miro license (full, free, occasional, …) with purchased and consumed seats.", &v2.TypeScopedGrants{})
+	userGroupResourceType = newResourceType("user_group", "User group", v2.ResourceType_TRAIT_GROUP,
+		"A Miro user group; a group attached to a team gives its members that team's role.")
 )
 
 func newResourceType(id, name string, trait v2.ResourceType_Trait, description string, annos ...proto.Message) *v2.ResourceType {

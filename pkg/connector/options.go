@@ -1,0 +1,19 @@
+package connector
+
+// Option configures a Connector built by NewWithClient.
+type Option func(*Connector)
+
+// WithSyncBoards turns the boards and projects sync on or off (--sync-boards).
+// Off, the board and project types are not registered and no board or project
+// call is made.
+func WithSyncBoards(on bool) Option {
+	return func(c *Connector) { c.syncBoards = on }
+}
+
+// WithTeamGroups turns off (false) the listing of the user groups attached to
+// each team. New turns it off when the sync leaves out the user_group type
+// (--sync-resource-types without it): those grants would name groups the sync
+// never listed.
+func WithTeamGroups(on bool) Option {
+	return func(c *Connector) { c.groups.noTeamGroups = !on }
+}

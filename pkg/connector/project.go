@@ -1,0 +1,107 @@
+package connector
+
+import (
+	"context"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/conductorone/baton-miro/pkg/miro"
+)
+
+var projectRoles = []roleDef{
+	{miro.ProjectRoleViewer, "Viewer", "Can view the boards of the project"},
+	{miro.ProjectRoleCommentator, "Commentator", "Can view and comment on the boards of the project"},
+	{miro.ProjectRoleEditor, "Editor", "Can edit the boards of the project"},
+	{miro.ProjectRoleCoowner, "Co-owner", "Co-owner of the project: manages its members and boards"},
+	{miro.ProjectRoleOwner, "Owner", "Owner of the project"},
+}
+
+var _ connectorbuilder.ResourceSyncerV2 = (*projectBuilder)(nil)
+
+// projectBuilder lists the projects of a team (--sync-boards); each project
+// member is a grant of the member's project role.
+type projectBuilder struct{ conn *Connector }
+
+func (b *projectBuilder) ResourceType(context.Context) *v2.ResourceType { return projectResourceType }
+
+// List pages the projects of the parent team. The SDK also asks once without
+// a parent: projects exist only under teams.
+func (b *projectBuilder) List(ctx context.Context, parent *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	if parent.GetResourceType() != teamResourceType.GetId() || parent.GetResource() == "" {
+		return nil, &rs.SyncOpResults{}, nil
+	}
+	orgID, err := b.conn.OrgID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	teamID := parent.GetResource()
+	what := "projects of team " + teamID
+	page, resp, err := fetchPage(ctx, what, opts.PageToken.Token,
+		func(ctx context.Context, cursor string) (*miro.Page[miro.Project], *miro.Response, error) {
+			return b.conn.client.ListProjects(ctx, orgID, teamID, cursor)
+		})
+	if err != nil {
+		return nil, nil, explainBoards(err, "listing "+what)
+	}
+	out := make([]*v2.Resource, 0, len(page.Data))
+	for _, p := range page.Data {
+		if p.ID == "" {
+			continue
+		}
+		r, err := rs.NewResource(displayName(p.Name, p.ID), projectResourceType, p.ID,
+			rs.WithParentResourceID(parent),
+			rs.WithResourceProfile(map[string]any{"project_id": clip(p.ID), "name": clip(p.Name), "team_id": teamID}))
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, r)
+	}
+	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
+}
+
+// Entitlements are the project roles; they cost no API call.
+func (b *projectBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+	return roleEntitlements(r, "project", projectRoles), &rs.SyncOpResults{}, nil
+}
+
+// Grants pages the project's members; Miro addresses a project under its team.
+func (b *projectBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	orgID, err := b.conn.OrgID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	projectID := r.GetId().GetResource()
+	teamID := projectTeamID(r)
+	if teamID == "" {
+		return nil, nil, status.Errorf(codes.InvalidArgument, "project %s names no team; it must be synced as a child of its team", projectID)
+	}
+	what := "members of project " + projectID
+	page, resp, err := fetchPage(ctx, what, opts.PageToken.Token,
+		func(ctx context.Context, cursor string) (*miro.Page[miro.ProjectMember], *miro.Response, error) {
+			return b.conn.client.ListProjectMembers(ctx, orgID, teamID, projectID, cursor)
+		})
+	if err != nil {
+		return nil, nil, explainBoards(err, "listing "+what)
+	}
+	members := make([]roleMember, 0, len(page.Data))
+	for _, m := range page.Data {
+		members = append(members, roleMember{id: m.ID, role: m.Role})
+	}
+	out, err := b.conn.roleGrants(ctx, opts, &v2.Resource{Id: r.GetId()}, "project", projectRoles, miro.ProjectRoleViewer, members)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
+}
+
+// projectTeamID is the team of a stored project: its parent, or its profile.
+func projectTeamID(r *v2.Resource) string {
+	if p := r.GetParentResourceId(); p.GetResourceType() == teamResourceType.GetId() && p.GetResource() != "" {
+		return p.GetResource()
+	}
+	return r.GetProfile().GetFields()["team_id"].GetStringValue()
+}
