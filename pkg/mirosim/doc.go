@@ -1,6 +1,8 @@
 // Package mirosim simulates the parts of Miro's REST and SCIM APIs that baton-miro uses, over an in-memory
 // Enterprise org. It is written from the API reference (shared/miro-api.md and Miro's OpenAPI spec), not from
-// the client, so the two check each other.
+// the client, so the two check each other. The contract test (contract/, docs/miro-contract.md) validates its
+// answers against the spec; generated data keeps to the spec's enums unless GenOptions.UnknownEnums asks for
+// off-spec values.
 //
 // Routes (the names are the keys of Counts):
 //

@@ -20,14 +20,16 @@ func legacyOrgHash(o *Org) string {
 
 // TestGenerateLegacyUnchanged pins orgs generated before groups and boards existed (hashes taken from the
 // generator as it was), so the new options cannot shift existing data, and with them the call counts of
-// tests built on it.
+// tests built on it. The first two hashes were retaken when team guests stopped getting the off-spec
+// team_guest role without UnknownEnums (docs/miro-contract.md): that change only turned team_guest into
+// non_team, with the same PRNG draws.
 func TestGenerateLegacyUnchanged(t *testing.T) {
 	for _, c := range []struct {
 		o    GenOptions
 		hash string
 	}{
-		{GenOptions{Seed: 42, Users: 1000, Teams: 100}, "d5d095e0b01dddf65c39e7305cbcd82ebaff49053d3cbf00eb06903e5259d0de"},
-		{GenOptions{Seed: 7, Users: 250, Teams: 30}, "3da746f2d2a9db9591100ef0c4d638d2031e0a7e58843056542de093d5b96db2"},
+		{GenOptions{Seed: 42, Users: 1000, Teams: 100}, "8fa0ae960447eb4b9a6dd8da1203e4b6e21d7191c2e528ba680c2f67ea9bf7a7"},
+		{GenOptions{Seed: 7, Users: 250, Teams: 30}, "fe6531e9d78373f063fee3e9dfc4c3d59697edcd6396b759cca79feac2d8a55a"},
 		{GenOptions{Seed: 3, Users: 50, Teams: 5, UnknownEnums: true}, "68db7792cfe3202c401000422f25da577906e1c2c9196299dcdfa04837ff2b12"},
 	} {
 		org := Generate(c.o)

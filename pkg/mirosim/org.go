@@ -56,7 +56,9 @@ type GenOptions struct {
 	Seed         int64
 	Users, Teams int
 	// UnknownEnums adds a few values that are not in Miro's enums (role "organization_future_role", license
-	// "enterprise_plus", team role "owner", unusual custom admin role names) to test tolerant clients.
+	// "enterprise_plus", team role "owner", unusual custom admin role names) and the deprecated team role
+	// "team_guest" (most team guests get it; otherwise they are "non_team") to test tolerant clients. Without
+	// it every value is in the spec's enums.
 	UnknownEnums bool
 	// Groups is the number of user groups (skewed sizes, some attached to teams). It and Boards draw from PRNG
 	// streams of their own, so they never change the members and teams the other options produce.
@@ -72,7 +74,7 @@ var (
 		"organization_team_guest_user", "unknown"}
 	licenses = []string{"advanced", "standard", "basic", "full", "occasional", "free", "free_restricted",
 		"full_trial", "unknown"}
-	teamRoles          = []string{"member", "admin", "non_team", "team_guest"}
+	teamRoles          = []string{"member", "admin", "non_team", "team_guest"} // team_guest: deprecated, off-spec
 	prebuiltAdminRoles = []string{"Content Admin", "User Admin", "Security Admin"}
 	customAdminRoles   = []string{"Board Auditor", "License Manager"}
 )
@@ -366,9 +368,12 @@ func generateTeams(r *rand.Rand, o GenOptions, members []Member, internals []int
 			case members[u].Role == roleExternal:
 				role = "non_team"
 			case members[u].Role == roleGuest:
-				role = "team_guest" // legacy value still seen on old data
-				if r.IntN(10) < 3 {
-					role = "non_team"
+				// The spec's TeamMember.role enum is non_team, member, admin: guests are non_team. The
+				// deprecated team_guest, still seen on old data, is off-spec and comes only with UnknownEnums.
+				// The draw happens either way, so the PRNG stream (and all later data) stays the same.
+				role = "non_team"
+				if r.IntN(10) >= 3 && o.UnknownEnums {
+					role = "team_guest"
 				}
 			case r.IntN(100) < 8:
 				role = "admin"
