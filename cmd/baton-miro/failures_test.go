@@ -73,7 +73,7 @@ func TestBinaryBadConfiguration(t *testing.T) {
 					t.Errorf("output does not mention %q:\n%s", m, res.stderr)
 				}
 			}
-			if d := time.Since(start); d > 15*time.Second {
+			if d := time.Since(start); d > 45*time.Second { // generous: CI machines are slow; a retry storm takes minutes
 				t.Errorf("took %s to fail", d)
 			}
 			if n := sim.TotalCount(); n > 10 {

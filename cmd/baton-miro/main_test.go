@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -57,8 +58,8 @@ func run(t *testing.T, timeout time.Duration, env []string, args ...string) resu
 	}
 	code := 0
 	if err != nil {
-		exitErr, ok := err.(*exec.ExitError)
-		if !ok {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
 			t.Fatalf("running baton-miro: %v", err)
 		}
 		code = exitErr.ExitCode()
@@ -162,7 +163,7 @@ func TestBinaryFlagValidation(t *testing.T) {
 			if _, err := os.Stat(out); err == nil {
 				t.Errorf("a c1z was written despite the failure")
 			}
-			if d := time.Since(start); d > 20*time.Second {
+			if d := time.Since(start); d > 45*time.Second { // generous for slow machines; a retry loop would take minutes
 				t.Errorf("took %s to fail", d)
 			}
 		})

@@ -8,11 +8,13 @@ import (
 
 //go:generate go run ./gen
 
+// Miro's production endpoints.
 const (
 	DefaultAPIURL  = "https://api.miro.com"
 	DefaultSCIMURL = "https://miro.com/api/v1/scim"
 )
 
+// The connector's fields; the SDK adds its own (--workers, --client-id, …).
 var (
 	AccessTokenField = field.StringField(
 		"miro-access-token",

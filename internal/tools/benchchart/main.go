@@ -78,12 +78,12 @@ func render(rs []result) string {
 			minCalls.pts = append(minCalls.pts, [2]float64{float64(r.Users), float64(r.MinCalls)})
 		}
 	}
-	var ws []series
 	keys := make([]int, 0, len(wall))
 	for k := range wall {
 		keys = append(keys, k)
 	}
 	sort.Ints(keys)
+	ws := make([]series, 0, len(keys)+1)
 	for _, k := range keys {
 		ws = append(ws, *wall[k])
 	}

@@ -24,7 +24,7 @@ func main() {
 	latency := flag.Duration("latency", 0, "")
 	out := flag.String("out", "/tmp/prof", "")
 	flag.Parse()
-	_ = os.MkdirAll(*out, 0o755)
+	_ = os.MkdirAll(*out, 0o750)
 	org := mirosim.Generate(mirosim.GenOptions{Seed: 2026, Users: *users, Teams: *teams})
 	sim := mirosim.New(org, mirosim.Options{Token: "t", Credits: -1, Latency: *latency})
 	if _, err := sim.Start(); err != nil {
@@ -51,7 +51,7 @@ func main() {
 					peak = ms.HeapInuse
 					f, _ := os.Create(filepath.Join(*out, "heap.pprof"))
 					_ = pprof.WriteHeapProfile(f)
-					f.Close()
+					_ = f.Close()
 				}
 			}
 		}
