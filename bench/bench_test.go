@@ -88,7 +88,9 @@ func BenchmarkSync(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				res := syncOnce(b, bin, r.users, r.teams, r.workers, r.latency, window)
-				results = append(results, res)
+				if i == 0 && (len(results) == 0 || results[len(results)-1] != res) {
+					results = append(results, res) // the testing package may rerun a sub-benchmark
+				}
 				b.ReportMetric(float64(res.Calls), "calls")
 				b.ReportMetric(float64(res.MinCalls), "min-calls")
 				b.ReportMetric(float64(res.Status429), "429s")
