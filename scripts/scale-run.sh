@@ -13,7 +13,7 @@ sim_pid=$!
 for _ in $(seq 1 300); do [ -f "$tmp/ready" ] && break; sleep 0.1; done
 base=$(sed -n 's/^base_url=//p' "$tmp/ready"); token=$(sed -n 's/^token=//p' "$tmp/ready")
 /usr/bin/time -v bin/baton-miro --miro-api-url "$base" --miro-scim-url "$base/api/v1/scim" \
-  --miro-access-token "$token" --workers "$workers" --log-level error -f "$tmp/sync.c1z" 2>"$tmp/time.log" >/dev/null
+  --miro-access-token "$token" --workers "$workers" ${BATON_EXTRA_ARGS:-} --log-level error -f "$tmp/sync.c1z" 2>"$tmp/time.log" >/dev/null
 grep -E 'Elapsed \(wall|Maximum resident' "$tmp/time.log" | sed 's/^\s*/  /'
 echo "  c1z size: $(du -h "$tmp/sync.c1z" | cut -f1)"
 kill -INT "$sim_pid"; wait "$sim_pid" || true; sim_pid=""
