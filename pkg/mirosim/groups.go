@@ -162,13 +162,8 @@ func (c *call) groupNotFound() {
 // ---- handlers ----
 
 func (s *Server) listGroups(c *call) {
-	limit, ok := c.limit()
+	limit, after, ok := c.pageArgs("groups:")
 	if !ok {
-		return
-	}
-	after, ok := decCursor("groups:", c.r.URL.Query().Get("cursor"))
-	if !ok {
-		c.invalidParam("cursor", "cursor is not valid")
 		return
 	}
 	s.mu.RLock()
@@ -203,15 +198,10 @@ func (s *Server) getGroup(c *call) {
 
 // listGroupMembers leaves out ids that are no longer org members (a SCIM delete does not edit groups).
 func (s *Server) listGroupMembers(c *call) {
-	limit, ok := c.limit()
-	if !ok {
-		return
-	}
 	groupID := c.r.PathValue("group")
 	prefix := "gm:" + groupID + ":"
-	after, ok := decCursor(prefix, c.r.URL.Query().Get("cursor"))
+	limit, after, ok := c.pageArgs(prefix)
 	if !ok {
-		c.invalidParam("cursor", "cursor is not valid")
 		return
 	}
 	s.mu.RLock()
@@ -295,15 +285,10 @@ func (s *Server) removeGroupMember(c *call) {
 
 // listTeamGroups lists the user groups attached to a team, in group id order.
 func (s *Server) listTeamGroups(c *call) {
-	limit, ok := c.limit()
-	if !ok {
-		return
-	}
 	teamID := c.r.PathValue("team")
 	prefix := "tg:" + teamID + ":"
-	after, ok := decCursor(prefix, c.r.URL.Query().Get("cursor"))
+	limit, after, ok := c.pageArgs(prefix)
 	if !ok {
-		c.invalidParam("cursor", "cursor is not valid")
 		return
 	}
 	s.mu.RLock()

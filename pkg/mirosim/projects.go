@@ -95,15 +95,10 @@ func (s *Server) project(id string) *Project {
 // ---- handlers ----
 
 func (s *Server) listProjects(c *call) {
-	limit, ok := c.limit()
-	if !ok {
-		return
-	}
 	teamID := c.r.PathValue("team")
 	prefix := "proj:" + teamID + ":"
-	after, ok := decCursor(prefix, c.r.URL.Query().Get("cursor"))
+	limit, after, ok := c.pageArgs(prefix)
 	if !ok {
-		c.invalidParam("cursor", "cursor is not valid")
 		return
 	}
 	s.mu.RLock()
@@ -131,15 +126,10 @@ func (s *Server) listProjects(c *call) {
 
 // listProjectMembers leaves out users who are no longer org members.
 func (s *Server) listProjectMembers(c *call) {
-	limit, ok := c.limit()
-	if !ok {
-		return
-	}
 	teamID, projectID := c.r.PathValue("team"), c.r.PathValue("project")
 	prefix := "pm:" + projectID + ":"
-	after, ok := decCursor(prefix, c.r.URL.Query().Get("cursor"))
+	limit, after, ok := c.pageArgs(prefix)
 	if !ok {
-		c.invalidParam("cursor", "cursor is not valid")
 		return
 	}
 	s.mu.RLock()

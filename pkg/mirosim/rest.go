@@ -241,6 +241,19 @@ func decCursor(prefix, cur string) (string, bool) {
 }
 
 // limit parses Miro's limit parameter: 1..100, default 100.
+// pageArgs validates a cursor list's limit and cursor, answering 400 itself
+// when either is bad; prefix ties the opaque cursor to one list.
+func (c *call) pageArgs(prefix string) (limit int, after string, ok bool) {
+	if limit, ok = c.limit(); !ok {
+		return 0, "", false
+	}
+	if after, ok = decCursor(prefix, c.r.URL.Query().Get("cursor")); !ok {
+		c.invalidParam("cursor", "cursor is not valid")
+		return 0, "", false
+	}
+	return limit, after, true
+}
+
 func (c *call) limit() (int, bool) {
 	v := c.r.URL.Query().Get("limit")
 	if v == "" {
@@ -433,13 +446,8 @@ func (s *Server) getMember(c *call) {
 }
 
 func (s *Server) listTeams(c *call) {
-	limit, ok := c.limit()
+	limit, after, ok := c.pageArgs("teams:")
 	if !ok {
-		return
-	}
-	after, ok := decCursor("teams:", c.r.URL.Query().Get("cursor"))
-	if !ok {
-		c.invalidParam("cursor", "cursor is not valid")
 		return
 	}
 	name := strings.ToLower(c.r.URL.Query().Get("name"))
@@ -478,15 +486,10 @@ func (s *Server) getTeam(c *call) {
 }
 
 func (s *Server) listTeamMembers(c *call) {
-	limit, ok := c.limit()
-	if !ok {
-		return
-	}
 	teamID := c.r.PathValue("team")
 	prefix := "tm:" + teamID + ":"
-	after, ok := decCursor(prefix, c.r.URL.Query().Get("cursor"))
+	limit, after, ok := c.pageArgs(prefix)
 	if !ok {
-		c.invalidParam("cursor", "cursor is not valid")
 		return
 	}
 	role := c.r.URL.Query().Get("role")
