@@ -103,6 +103,23 @@ func (c *Connector) patch(ctx context.Context, ch *attributeChange, ops ...miro.
 }
 
 // replacedGrantID is the id a sync gives the grant of value (on resource type rt) to userID.
+// replaceSingleValue grants a single-valued member attribute (org role,
+// license) with one SCIM replace: already held is success without a call;
+// otherwise the grant of the value held before is reported as replaced.
+func (c *Connector) replaceSingleValue(ctx context.Context, e *v2.Entitlement, rt *v2.ResourceType, ch *attributeChange,
+	held string, op miro.SCIMPatchOp,
+) ([]*v2.Grant, annotations.Annotations, error) {
+	granted := attributeGrant(e, rt, ch.value, ch.userID)
+	if held == ch.value {
+		return granted, annotations.New(&v2.GrantAlreadyExists{}), nil
+	}
+	annos, err := c.patch(ctx, ch, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	return granted, grant.AppendGrantReplaced(annos, replacedGrantID(rt, held, ch.userID)), nil
+}
+
 func replacedGrantID(rt *v2.ResourceType, value, userID string) string {
 	r := &v2.Resource{Id: &v2.ResourceId{ResourceType: rt.GetId(), Resource: value}}
 	return grant.NewGrant(r, assignedEntitlement, principalOf(userID)).GetId()
@@ -145,16 +162,8 @@ func (b *roleBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v2.E
 	if err != nil {
 		return nil, nil, err
 	}
-	granted := attributeGrant(e, roleResourceType, ch.value, ch.userID)
-	held := normalizeEnum(m.Role)
-	if held == ch.value {
-		return granted, annotations.New(&v2.GrantAlreadyExists{}), nil
-	}
-	annos, err := c.patch(ctx, ch, miro.SCIMPatchOp{Op: "replace", Path: "roles[primary eq true].value", Value: scimValue})
-	if err != nil {
-		return nil, nil, err
-	}
-	return granted, grant.AppendGrantReplaced(annos, replacedGrantID(roleResourceType, held, ch.userID)), nil
+	return c.replaceSingleValue(ctx, e, roleResourceType, ch, normalizeEnum(m.Role),
+		miro.SCIMPatchOp{Op: "replace", Path: "roles[primary eq true].value", Value: scimValue})
 }
 
 // Revoke of internal admin makes the user an internal user. Every member has
@@ -275,16 +284,8 @@ func (b *licenseBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v
 	if err != nil {
 		return nil, nil, err
 	}
-	granted := attributeGrant(e, licenseResourceType, ch.value, ch.userID)
-	held := normalizeEnum(m.License)
-	if held == licenseFull {
-		return granted, annotations.New(&v2.GrantAlreadyExists{}), nil
-	}
-	annos, err := c.patch(ctx, ch, miro.SCIMPatchOp{Op: "replace", Path: "userType", Value: "Full"})
-	if err != nil {
-		return nil, nil, err
-	}
-	return granted, grant.AppendGrantReplaced(annos, replacedGrantID(licenseResourceType, held, ch.userID)), nil
+	return c.replaceSingleValue(ctx, e, licenseResourceType, ch, normalizeEnum(m.License),
+		miro.SCIMPatchOp{Op: "replace", Path: "userType", Value: "Full"})
 }
 
 // Revoke is refused: Miro's API cannot downgrade or remove a license.
