@@ -291,23 +291,11 @@ func MinCallsParts(org *mirosim.Org, parts Parts) map[string]int {
 		boards, projects := map[string]int{}, map[string]int{}
 		for _, b := range org.Boards {
 			boards[b.TeamID]++
-			n := 0
-			for _, bm := range b.Members {
-				if inOrg[bm.UserID] {
-					n++
-				}
-			}
-			m["list_board_members"] += boardPages(n)
+			m["list_board_members"] += boardPages(countInOrg(b.Members, inOrg, func(bm mirosim.BoardMember) string { return bm.UserID }))
 		}
 		for _, p := range org.Projects {
 			projects[p.TeamID]++
-			n := 0
-			for _, pm := range p.Members {
-				if inOrg[pm.UserID] {
-					n++
-				}
-			}
-			m["list_project_members"] += pages(n)
+			m["list_project_members"] += pages(countInOrg(p.Members, inOrg, func(pm mirosim.ProjectMember) string { return pm.UserID }))
 		}
 		for _, t := range org.Teams {
 			m["list_boards"] += boardPages(boards[t.ID])
@@ -406,4 +394,16 @@ func keys(m map[string]bool) []string {
 // ReadC1Z reads a c1z written by a sync (see synctest.Read).
 func ReadC1Z(ctx context.Context, path string) (*synctest.Contents, error) {
 	return synctest.Read(ctx, path)
+}
+
+// countInOrg counts the members whose user is an org member (the simulator
+// serves only those).
+func countInOrg[T any](members []T, inOrg map[string]bool, userID func(T) string) int {
+	n := 0
+	for _, m := range members {
+		if inOrg[userID(m)] {
+			n++
+		}
+	}
+	return n
 }

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -388,12 +387,7 @@ func (c *call) offsetLinks(total, offset, limit int) pageLinks {
 // ---- lookups (callers hold s.mu) ----
 
 func (s *Server) board(id string) *Board {
-	bs := s.org.Boards
-	i := sort.Search(len(bs), func(j int) bool { return bs[j].ID >= id })
-	if i < len(bs) && bs[i].ID == id {
-		return &bs[i]
-	}
-	return nil
+	return byID(s.org.Boards, id, func(b *Board) string { return b.ID })
 }
 
 // ---- handlers ----

@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -107,13 +106,7 @@ func generateGroups(o GenOptions, org *Org) []Group {
 }
 
 // teamByID finds a team in a slice sorted by id.
-func teamByID(ts []Team, id string) *Team {
-	i := sort.Search(len(ts), func(j int) bool { return ts[j].ID >= id })
-	if i < len(ts) && ts[i].ID == id {
-		return &ts[i]
-	}
-	return nil
-}
+func teamByID(ts []Team, id string) *Team { return byID(ts, id, teamID) }
 
 // ---- JSON shapes ----
 
@@ -147,12 +140,7 @@ type teamGroupOut struct {
 // ---- lookups (callers hold s.mu) ----
 
 func (s *Server) group(id string) *Group {
-	gs := s.org.Groups
-	i := sort.Search(len(gs), func(j int) bool { return gs[j].ID >= id })
-	if i < len(gs) && gs[i].ID == id {
-		return &gs[i]
-	}
-	return nil
+	return byID(s.org.Groups, id, func(g *Group) string { return g.ID })
 }
 
 func (c *call) groupNotFound() {

@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -84,12 +83,7 @@ type projectMemberOut struct {
 // ---- lookups (callers hold s.mu) ----
 
 func (s *Server) project(id string) *Project {
-	ps := s.org.Projects
-	i := sort.Search(len(ps), func(j int) bool { return ps[j].ID >= id })
-	if i < len(ps) && ps[i].ID == id {
-		return &ps[i]
-	}
-	return nil
+	return byID(s.org.Projects, id, func(p *Project) string { return p.ID })
 }
 
 // ---- handlers ----

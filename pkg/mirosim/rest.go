@@ -269,27 +269,54 @@ func (c *call) limit() (int, bool) {
 
 // ---- lookups (callers hold s.mu) ----
 
+// search finds key in items sorted by key: its index and whether it is there
+// (else where it would be inserted).
+func search[T any](items []T, key string, keyOf func(*T) string) (int, bool) {
+	i := sort.Search(len(items), func(j int) bool { return keyOf(&items[j]) >= key })
+	return i, i < len(items) && keyOf(&items[i]) == key
+}
+
+// byID returns the item whose key is id, or nil.
+func byID[T any](items []T, id string, keyOf func(*T) string) *T {
+	if i, ok := search(items, id, keyOf); ok {
+		return &items[i]
+	}
+	return nil
+}
+
+func memberID(m *Member) string       { return m.ID }
+func teamID(t *Team) string           { return t.ID }
+func teamUserID(m *TeamMember) string { return m.UserID }
+
 func (s *Server) memberIndex(id string) int {
-	ms := s.org.Members
-	i := sort.Search(len(ms), func(j int) bool { return ms[j].ID >= id })
-	if i < len(ms) && ms[i].ID == id {
+	if i, ok := search(s.org.Members, id, memberID); ok {
 		return i
 	}
 	return -1
 }
 
-func (s *Server) team(id string) *Team {
-	ts := s.org.Teams
-	i := sort.Search(len(ts), func(j int) bool { return ts[j].ID >= id })
-	if i < len(ts) && ts[i].ID == id {
-		return &ts[i]
+func (s *Server) team(id string) *Team { return byID(s.org.Teams, id, teamID) }
+
+// teamMemberLocked finds the membership named by the path. The caller holds
+// s.mu for writing; when it answers 404 itself it releases the lock.
+func (s *Server) teamMemberLocked(c *call) (*Team, int, bool) {
+	t := s.team(c.r.PathValue("team"))
+	if t == nil {
+		s.mu.Unlock()
+		c.teamNotFound()
+		return nil, 0, false
 	}
-	return nil
+	j := teamMemberIndex(t, c.r.PathValue("id"))
+	if j < 0 {
+		s.mu.Unlock()
+		c.teamMemberNotFound()
+		return nil, 0, false
+	}
+	return t, j, true
 }
 
 func teamMemberIndex(t *Team, uid string) int {
-	i := sort.Search(len(t.Members), func(j int) bool { return t.Members[j].UserID >= uid })
-	if i < len(t.Members) && t.Members[i].UserID == uid {
+	if i, ok := search(t.Members, uid, teamUserID); ok {
 		return i
 	}
 	return -1
@@ -578,8 +605,8 @@ func (s *Server) inviteTeamMember(c *call) {
 		c.restError(http.StatusNotFound, "notFound", "No organization member with email "+in.Email)
 		return
 	}
-	i := sort.Search(len(t.Members), func(j int) bool { return t.Members[j].UserID >= uid })
-	if i < len(t.Members) && t.Members[i].UserID == uid {
+	i, found := search(t.Members, uid, teamUserID)
+	if found {
 		s.mu.Unlock()
 		c.restError(http.StatusConflict, "conflict", "User is already a member of the team")
 		return
@@ -615,21 +642,11 @@ func (s *Server) updateTeamMember(c *call) {
 	}
 	now := c.opts.Now()
 	s.mu.Lock()
-	t := s.team(c.r.PathValue("team"))
-	j := -1
-	if t != nil {
-		j = teamMemberIndex(t, c.r.PathValue("id"))
+	t, j, ok := s.teamMemberLocked(c)
+	if !ok {
+		return
 	}
-	switch {
-	case t == nil:
-		s.mu.Unlock()
-		c.teamNotFound()
-		return
-	case j < 0:
-		s.mu.Unlock()
-		c.teamMemberNotFound()
-		return
-	case in.Role != "admin" && lastAdmin(t, j):
+	if in.Role != "admin" && lastAdmin(t, j) {
 		s.mu.Unlock()
 		c.restError(http.StatusConflict, "conflict", "Cannot demote the last admin of the team")
 		return
@@ -643,21 +660,11 @@ func (s *Server) updateTeamMember(c *call) {
 
 func (s *Server) deleteTeamMember(c *call) {
 	s.mu.Lock()
-	t := s.team(c.r.PathValue("team"))
-	j := -1
-	if t != nil {
-		j = teamMemberIndex(t, c.r.PathValue("id"))
+	t, j, ok := s.teamMemberLocked(c)
+	if !ok {
+		return
 	}
-	switch {
-	case t == nil:
-		s.mu.Unlock()
-		c.teamNotFound()
-		return
-	case j < 0:
-		s.mu.Unlock()
-		c.teamMemberNotFound()
-		return
-	case lastAdmin(t, j):
+	if lastAdmin(t, j) {
 		s.mu.Unlock()
 		c.restError(http.StatusConflict, "conflict", "Cannot remove the last admin of the team")
 		return

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -482,7 +481,7 @@ func (s *Server) scimCreate(c *call) {
 	}
 	m.ID = strconv.FormatInt(s.nextID, 10)
 	s.nextID++
-	i := sort.Search(len(s.org.Members), func(j int) bool { return s.org.Members[j].ID >= m.ID })
+	i, _ := search(s.org.Members, m.ID, memberID)
 	s.org.Members = slices.Insert(s.org.Members, i, m)
 	s.emails[strings.ToLower(m.Email)] = m.ID
 	out := s.scimUserJSON(c, &s.org.Members[i], nil, c.mal == MalformedHugeStrings)
