@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
 	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
@@ -34,6 +36,7 @@ type attributeSyncer struct {
 func (a *attributeSyncer) ResourceType(context.Context) *v2.ResourceType { return a.rt }
 
 func (a *attributeSyncer) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	defer a.conn.enter()()
 	s, err := a.conn.members.summary(ctx, opts.Session, opts.SyncID)
 	if err != nil {
 		return nil, nil, err
@@ -54,24 +57,27 @@ func (a *attributeSyncer) Entitlements(_ context.Context, r *v2.Resource, _ rs.S
 	return []*v2.Entitlement{e}, &rs.SyncOpResults{}, nil
 }
 
-// fanOutPrefix marks a page token that covers one member page only: the first
-// call hands the SDK a token per page (EnqueuePageTokens) so the pages are
-// read in parallel; a plain cursor token walks on page by page.
-const fanOutPrefix = "page:"
+// fanOutPrefix marks a page token that covers a run of member pages only: the
+// first call hands the SDK one token per run (EnqueuePageTokens) so the runs are
+// read in parallel; a plain cursor token walks on page by page. A token is
+// "pages:<n>:<cursor>", n pages from cursor.
+const fanOutPrefix = "pages:"
+
+// pagesPerToken is the run of member pages one fanned-out call covers. Every
+// SDK call costs a store commit, so a run of 10 (1,000 members) keeps the
+// grants of 100,000 members to 100 calls per type, yet leaves enough runs to
+// spread over the workers.
+const pagesPerToken = 10
 
 // maxFanOut is the SDK's limit on tokens per EnqueuePageTokens.
 const maxFanOut = 1024
 
 // GrantsForResourceType emits every grant of the type, one member page per call.
 func (a *attributeSyncer) GrantsForResourceType(ctx context.Context, _ string, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	defer a.conn.enter()()
 	token := opts.PageToken.Token
-	if cursor, ok := strings.CutPrefix(token, fanOutPrefix); ok {
-		opts.PageToken.Token = cursor
-		grants, res, err := a.grantsPage(ctx, opts, nil)
-		if res != nil {
-			res.NextPageToken = "" // a fanned-out page is one page
-		}
-		return grants, res, err
+	if n, cursor, ok := parseFanOut(token); ok {
+		return a.grantsRun(ctx, opts, cursor, n)
 	}
 	grants, res, err := a.grantsPage(ctx, opts, nil)
 	if err != nil || token != "" || res.NextPageToken == "" {
@@ -83,16 +89,58 @@ func (a *attributeSyncer) GrantsForResourceType(ctx context.Context, _ string, o
 		return grants, res, nil //nolint:nilerr // without the cursor list, walk the chain instead
 	}
 	var tokens []string
-	for i, c := range s.Cursors {
-		if i == maxFanOut-1 && i < len(s.Cursors)-1 {
-			tokens = append(tokens, c) // the rest walks on from here
+	for i := 0; i < len(s.Cursors); i += pagesPerToken {
+		if len(tokens) == maxFanOut-1 {
+			tokens = append(tokens, s.Cursors[i]) // the rest walks on from here
 			break
 		}
-		tokens = append(tokens, fanOutPrefix+c)
+		tokens = append(tokens, fmt.Sprintf("%s%d:%s", fanOutPrefix, min(pagesPerToken, len(s.Cursors)-i), s.Cursors[i]))
 	}
 	res.NextPageToken = ""
 	res.Annotations.Update(&v2.EnqueuePageTokens{PageTokens: tokens})
 	return grants, res, nil
+}
+
+// parseFanOut reads a fanned-out token: n pages from cursor. The one-page
+// "page:<cursor>" of earlier versions is still read, for syncs resumed across
+// an upgrade.
+func parseFanOut(token string) (int, string, bool) {
+	if cursor, ok := strings.CutPrefix(token, "page:"); ok && cursor != "" {
+		return 1, cursor, true
+	}
+	rest, ok := strings.CutPrefix(token, fanOutPrefix)
+	if !ok {
+		return 0, "", false
+	}
+	count, cursor, ok := strings.Cut(rest, ":")
+	n, err := strconv.Atoi(count)
+	if !ok || err != nil || n < 1 || cursor == "" {
+		return 0, "", false
+	}
+	return n, cursor, true
+}
+
+// grantsRun emits the grants of n member pages from cursor, as one call.
+func (a *attributeSyncer) grantsRun(ctx context.Context, opts rs.SyncOpAttrs, cursor string, n int) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	var (
+		out   []*v2.Grant
+		annos annotations.Annotations
+	)
+	for range n {
+		opts.PageToken.Token = cursor
+		grants, res, err := a.grantsPage(ctx, opts, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, grants...)
+		if len(res.Annotations) > 0 {
+			annos = res.Annotations
+		}
+		if cursor = res.NextPageToken; cursor == "" {
+			break
+		}
+	}
+	return out, &rs.SyncOpResults{Annotations: annos}, nil
 }
 
 // Grants serves a single resource (targeted syncs); a full sync uses GrantsForResourceType.

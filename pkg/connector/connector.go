@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	cfg "github.com/conductorone/baton-miro/pkg/config"
 	"github.com/conductorone/baton-miro/pkg/miro"
@@ -29,6 +30,8 @@ type Connector struct {
 
 	syncBoards bool       // --sync-boards: boards and projects (board.go, project.go)
 	groups     groupState // user groups (user_group.go)
+
+	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
 
 	mu    sync.Mutex
 	orgID string             // from the token context; fixed for a token
@@ -73,9 +76,29 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 	for _, o := range opts {
 		o(c)
 	}
-	c.prefetch = &teamPrefetch{client: client, orgID: c.OrgID}
-	c.members = &memberIndex{client: client, orgID: c.OrgID, whileWaiting: c.prefetch.whileWaiting}
+	c.prefetch = newTeamPrefetch(client, c.OrgID)
+	c.members = &memberIndex{client: client, orgID: c.OrgID, slots: c.prefetch}
 	return c
+}
+
+// enter counts an SDK call until the returned func is called. The most calls
+// seen at once is the SDK's worker count, which it does not tell connectors;
+// the prefetcher keeps its calls in flight within it.
+func (c *Connector) enter() func() {
+	n := c.active.Add(1)
+	for {
+		peak := c.peak.Load()
+		if n <= peak {
+			break
+		}
+		if c.peak.CompareAndSwap(peak, n) {
+			if c.prefetch != nil {
+				c.prefetch.setLimit(int(n))
+			}
+			break
+		}
+	}
+	return func() { c.active.Add(-1) }
 }
 
 func orDefault(v, def string) string {

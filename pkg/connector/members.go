@@ -23,9 +23,8 @@ type memberIndex struct {
 	client *miro.Client
 	orgID  func(context.Context) (string, error)
 	flight singleflight.Group
-	// whileWaiting does useful work (prefetching team pages) while a caller
-	// waits for another caller's walk of the member list.
-	whileWaiting func(ctx context.Context, syncID string, done <-chan struct{})
+	// slots bounds the calls in flight (shared with the team-page prefetcher).
+	slots *teamPrefetch
 
 	mu        sync.Mutex
 	idsSync   string              // the sync ids belongs to
@@ -77,10 +76,19 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 		if err != nil {
 			return nil, err
 		}
-		apiPage, resp, err := fetchPage(ctx, "organization members", cursor,
-			func(ctx context.Context, cursor string) (*miro.Page[miro.Member], *miro.Response, error) {
-				return m.client.ListMembers(ctx, orgID, cursor)
-			})
+		var (
+			apiPage *miro.Page[miro.Member]
+			resp    *miro.Response
+		)
+		if serr := m.slots.foreground(ctx, func() {
+			apiPage, resp, err = fetchPage(ctx, "organization members", cursor,
+				func(ctx context.Context, cursor string) (*miro.Page[miro.Member], *miro.Response, error) {
+					// The member list is one chain the whole sync waits for.
+					return m.client.ListMembers(miro.WithUrgency(ctx), orgID, cursor)
+				})
+		}); serr != nil {
+			return nil, serr
+		}
 		if err != nil {
 			return nil, explain(err, "listing organization members")
 		}
@@ -201,16 +209,15 @@ func (m *memberIndex) summary(ctx context.Context, ss sessions.SessionStore, syn
 	}
 	m.mu.Unlock()
 	if leader {
+		done := m.slots.walk()
 		call.val, call.err = m.computeSummary(ctx, ss, syncID)
+		done()
 		if call.err != nil {
 			m.mu.Lock()
 			delete(m.summaries, syncID) // let a retry try again
 			m.mu.Unlock()
 		}
 		close(call.done)
-	} else if m.whileWaiting != nil {
-		// Another syncer is walking the member list: make this wait useful.
-		m.whileWaiting(ctx, syncID, call.done)
 	}
 	select {
 	case <-call.done:

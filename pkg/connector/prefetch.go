@@ -3,28 +3,58 @@ package connector
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 )
 
-// teamPrefetch fetches team-member pages while the org-member list is still
-// being paged. Miro's member cursor is the last member id, so that list is one
-// sequential chain; meanwhile the SDK workers that list org roles, admin roles
-// and licenses only wait for it to end. They spend that wait fetching team
-// memberships instead, so the grants phase finds most of them ready. It never
-// runs more calls than there are waiting workers, and every page is still
-// fetched exactly once: prefetching happens only during the list phase, which
-// the SDK finishes before it asks for any grant.
+// teamPrefetch keeps Miro busy with team-member pages while the SDK is doing
+// something else: paging the org-member list (one sequential cursor chain),
+// writing grants, listing entitlements. Without it every SDK worker alternates
+// between one call and its own bookkeeping, and the network idles for half of
+// a large sync.
+//
+// It never has more calls in flight than the SDK has workers: calls share
+// `limit` slots, where limit is the most SDK calls seen inside the connector at
+// once (the worker count, as the SDK does not tell it). A call made for an SDK
+// worker (a page the SDK asked for, the team list, the member walk) comes
+// first; speculative fetches only take a slot nobody waits for. While the
+// org-member list is being walked one slot stays reserved for it, because that
+// chain decides when the SDK may start on grants.
+//
+// Every page is still fetched once: a page the SDK asks for is taken from the
+// fetched pages, or waited for when in flight, or fetched by the caller. At most
+// maxReady pages wait in memory.
 type teamPrefetch struct {
 	client *miro.Client
 	orgID  func(context.Context) (string, error)
 
-	mu     sync.Mutex
-	syncID string
-	queue  []teamPageKey                  // pages to fetch next
-	pages  map[teamPageKey]teamPageResult // fetched, waiting for Grants
+	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced whenever a slot frees up
+	limit     int           // slots; grows with the SDK concurrency seen
+	busy      int           // calls in flight, for SDK workers and speculative
+	walking   int           // org-member walks in progress; speculation leaves them a slot
+	fgWaiting int           // SDK workers waiting for a slot
+	run       *prefetchRun
+}
+
+// maxReady bounds the fetched pages waiting for the SDK (about 10 kB each).
+const maxReady = 4000
+
+// prefetchRun is one sync's state.
+type prefetchRun struct {
+	syncID   string
+	ctx      context.Context // detached from SDK calls, which end before their fetches may
+	cancel   context.CancelFunc
+	teams    []string // in list order
+	index    map[string]int
+	started  []bool        // first page fetched, in flight or handed to a caller
+	next     []teamPageKey // later pages of teams already begun, most recent last
+	inflight map[teamPageKey]*pageCall
+	ready    map[teamPageKey]teamPageResult
+	fetched  map[teamPageKey]bool // ever started, so never fetched ahead twice
+	healthy  bool                 // no speculative fetch failed since a team page last came back
+	pos, dir int                  // where the SDK last asked for a first page, and which way it moves
 }
 
 type teamPageKey struct{ teamID, cursor string }
@@ -35,95 +65,251 @@ type teamPageResult struct {
 	err   error
 }
 
-// reset forgets another sync's state.
-func (p *teamPrefetch) resetLocked(syncID string) {
-	if p.syncID != syncID {
-		p.syncID, p.queue, p.pages = syncID, nil, map[teamPageKey]teamPageResult{}
+type pageCall struct{ done chan struct{} }
+
+func newTeamPrefetch(client *miro.Client, orgID func(context.Context) (string, error)) *teamPrefetch {
+	return &teamPrefetch{client: client, orgID: orgID, limit: 1, changed: make(chan struct{})}
+}
+
+// runLocked returns syncID's state, replacing another sync's.
+func (p *teamPrefetch) runLocked(ctx context.Context, syncID string) *prefetchRun {
+	if p.run != nil && p.run.syncID == syncID {
+		return p.run
+	}
+	if p.run != nil {
+		p.run.cancel()
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p.run = &prefetchRun{
+		syncID: syncID, ctx: rctx, cancel: cancel, index: map[string]int{}, dir: 1, healthy: true,
+		inflight: map[teamPageKey]*pageCall{}, ready: map[teamPageKey]teamPageResult{}, fetched: map[teamPageKey]bool{},
+	}
+	return p.run
+}
+
+// setLimit raises the number of slots to the SDK concurrency seen.
+func (p *teamPrefetch) setLimit(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n > p.limit {
+		p.limit = n
+		p.dispatchLocked()
 	}
 }
 
-// add queues the first page of each team.
-func (p *teamPrefetch) add(syncID string, teamIDs []string) {
+// add queues the first page of each team, in list order.
+func (p *teamPrefetch) add(ctx context.Context, syncID string, teamIDs []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.resetLocked(syncID)
+	r := p.runLocked(ctx, syncID)
 	for _, id := range teamIDs {
-		p.queue = append(p.queue, teamPageKey{teamID: id})
-	}
-}
-
-// take returns (and forgets) a prefetched page.
-func (p *teamPrefetch) take(syncID, teamID, cursor string) (teamPageResult, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.syncID != syncID {
-		return teamPageResult{}, false
-	}
-	k := teamPageKey{teamID, cursor}
-	r, ok := p.pages[k]
-	if ok {
-		delete(p.pages, k)
-	}
-	return r, ok
-}
-
-// work fetches one queued page; false when the queue is empty.
-func (p *teamPrefetch) work(ctx context.Context, syncID string) bool {
-	p.mu.Lock()
-	if p.syncID != syncID || len(p.queue) == 0 {
-		p.mu.Unlock()
-		return false
-	}
-	k := p.queue[0]
-	p.queue = p.queue[1:]
-	p.mu.Unlock()
-
-	page, annos, err := p.fetch(ctx, k.teamID, k.cursor)
-	if ctx.Err() != nil {
-		return false // the caller is gone; Grants will fetch this page itself
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.syncID != syncID {
-		return false
-	}
-	p.pages[k] = teamPageResult{page: page, annos: annos, err: err}
-	if err == nil && page.Cursor != "" {
-		// Continue this team next, so its pages are ready in order.
-		p.queue = append([]teamPageKey{{k.teamID, page.Cursor}}, p.queue...)
-	}
-	return true
-}
-
-// whileWaiting prefetches until done is closed (or nothing is left to fetch
-// and done is closed later).
-func (p *teamPrefetch) whileWaiting(ctx context.Context, syncID string, done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		case <-ctx.Done():
-			return
-		default:
+		if _, ok := r.index[id]; !ok {
+			r.index[id] = len(r.teams)
+			r.teams = append(r.teams, id)
+			r.started = append(r.started, false)
 		}
-		if !p.work(ctx, syncID) {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-time.After(5 * time.Millisecond):
+	}
+	p.dispatchLocked()
+}
+
+// walk marks an org-member walk in progress until the returned func is called:
+// speculation leaves it a slot.
+func (p *teamPrefetch) walk() func() {
+	p.mu.Lock()
+	p.walking++
+	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		p.walking--
+		p.freedLocked()
+		p.mu.Unlock()
+	}
+}
+
+// foreground runs fn, a call made for an SDK worker, in a slot: before any
+// speculative fetch, and never beyond the limit.
+func (p *teamPrefetch) foreground(ctx context.Context, fn func()) error {
+	if err := p.acquire(ctx); err != nil {
+		return err
+	}
+	defer p.release()
+	fn()
+	return nil
+}
+
+func (p *teamPrefetch) acquire(ctx context.Context) error {
+	p.mu.Lock()
+	p.fgWaiting++
+	for p.busy > 0 && p.busy >= p.limit {
+		ch := p.changed
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			p.mu.Lock()
+			p.fgWaiting--
+			p.dispatchLocked() // a speculative fetch may have been held back for us
+			p.mu.Unlock()
+			return ctx.Err()
+		}
+		p.mu.Lock()
+	}
+	p.fgWaiting--
+	p.busy++
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *teamPrefetch) release() {
+	p.mu.Lock()
+	p.busy--
+	p.freedLocked()
+	p.mu.Unlock()
+}
+
+// freedLocked wakes waiters for a slot and lets speculation use what is left.
+func (p *teamPrefetch) freedLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+	p.dispatchLocked()
+}
+
+// dispatchLocked starts speculative fetches while slots are free and no SDK
+// worker waits for one.
+func (p *teamPrefetch) dispatchLocked() {
+	r := p.run
+	if r == nil || r.ctx.Err() != nil || !r.healthy {
+		// After a failed speculative fetch only the pages the SDK asks for are
+		// tried, until one comes back: a failing endpoint is not hammered.
+		return
+	}
+	free := p.limit - p.busy
+	if p.walking > 0 {
+		free-- // the walk's next page must not wait for a speculative fetch
+	}
+	for ; p.fgWaiting == 0 && free > 0 && len(r.ready)+len(r.inflight) < maxReady; free-- {
+		k, ok := r.nextLocked()
+		if !ok {
+			return
+		}
+		call := &pageCall{done: make(chan struct{})}
+		r.inflight[k] = call
+		r.fetched[k] = true
+		p.busy++
+		go p.speculate(r, k, call)
+	}
+}
+
+// nextLocked picks the page to fetch ahead: the next page of a team already
+// begun (the SDK reads a team's pages in order), else the first page of the team
+// nearest to where the SDK last asked, in the direction it moves.
+func (r *prefetchRun) nextLocked() (teamPageKey, bool) {
+	for len(r.next) > 0 {
+		k := r.next[len(r.next)-1]
+		r.next = r.next[:len(r.next)-1]
+		if !r.fetched[k] {
+			return k, true
+		}
+	}
+	for _, dir := range []int{r.dir, -r.dir} {
+		for i := r.pos; i >= 0 && i < len(r.teams); i += dir {
+			if k := (teamPageKey{teamID: r.teams[i]}); !r.started[i] && !r.fetched[k] {
+				r.started[i] = true
+				return k, true
 			}
 		}
 	}
+	return teamPageKey{}, false
 }
 
-// page returns one page of a team's members, prefetched or fetched now.
-func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
-	if r, ok := p.take(syncID, teamID, cursor); ok {
-		return r.page, r.annos, r.err
+func (p *teamPrefetch) speculate(r *prefetchRun, k teamPageKey, call *pageCall) {
+	// One attempt: a page that fails is left to the SDK's own call, which
+	// retries with the full budget and reports the error.
+	page, annos, err := p.fetch(miro.WithSingleAttempt(r.ctx), k.teamID, k.cursor)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(r.inflight, k)
+	r.healthy = err == nil
+	if r.ctx.Err() == nil && err == nil {
+		r.ready[k] = teamPageResult{page: page, annos: annos}
+		if page.Cursor != "" {
+			r.next = append(r.next, teamPageKey{k.teamID, page.Cursor})
+		}
 	}
-	return p.fetch(ctx, teamID, cursor)
+	close(call.done)
+	p.busy--
+	p.freedLocked()
+}
+
+// page returns one page of a team's members: fetched ahead, awaited, or fetched now.
+func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
+	k := teamPageKey{teamID, cursor}
+	for {
+		p.mu.Lock()
+		r := p.runLocked(ctx, syncID)
+		r.noteDemandLocked(k)
+		if res, ok := r.ready[k]; ok {
+			delete(r.ready, k)
+			p.dispatchLocked()
+			p.mu.Unlock()
+			return res.page, res.annos, res.err
+		}
+		call, inflight := r.inflight[k]
+		p.mu.Unlock()
+		if !inflight {
+			break
+		}
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
+	// Fetch it here, registered as in flight so it is not also fetched ahead.
+	call := &pageCall{done: make(chan struct{})}
+	p.mu.Lock()
+	r := p.runLocked(ctx, syncID)
+	r.inflight[k] = call
+	r.fetched[k] = true
+	p.mu.Unlock()
+	var (
+		page  *miro.Page[miro.TeamMember]
+		annos annotations.Annotations
+		err   error
+	)
+	ferr := p.foreground(ctx, func() { page, annos, err = p.fetch(ctx, teamID, cursor) })
+	p.mu.Lock()
+	delete(r.inflight, k)
+	close(call.done)
+	if ferr == nil && err == nil && r.ctx.Err() == nil {
+		r.healthy = true
+		if page.Cursor != "" {
+			r.next = append(r.next, teamPageKey{teamID, page.Cursor})
+		}
+		p.dispatchLocked()
+	}
+	p.mu.Unlock()
+	if ferr != nil {
+		return nil, nil, ferr
+	}
+	return page, annos, err
+}
+
+// noteDemandLocked records that the SDK asked for k, so k's first page is not
+// fetched ahead again and speculation follows the SDK's order of teams.
+func (r *prefetchRun) noteDemandLocked(k teamPageKey) {
+	i, ok := r.index[k.teamID]
+	if !ok || k.cursor != "" {
+		return
+	}
+	r.started[i] = true
+	if i != r.pos {
+		r.dir = 1
+		if i < r.pos {
+			r.dir = -1
+		}
+		r.pos = i
+	}
 }
 
 func (p *teamPrefetch) fetch(ctx context.Context, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {

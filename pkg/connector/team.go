@@ -45,14 +45,23 @@ type teamBuilder struct{ conn *Connector }
 func (b *teamBuilder) ResourceType(context.Context) *v2.ResourceType { return teamResourceType }
 
 func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	defer b.conn.enter()()
 	orgID, err := b.conn.OrgID(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, "teams", opts.PageToken.Token,
-		func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
-			return b.conn.client.ListTeams(ctx, orgID, cursor)
-		})
+	var (
+		page *miro.Page[miro.Team]
+		resp *miro.Response
+	)
+	if serr := b.conn.prefetch.foreground(ctx, func() {
+		page, resp, err = fetchPage(ctx, "teams", opts.PageToken.Token,
+			func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
+				return b.conn.client.ListTeams(ctx, orgID, cursor)
+			})
+	}); serr != nil {
+		return nil, nil, serr
+	}
 	if err != nil {
 		return nil, nil, explain(err, "listing teams")
 	}
@@ -66,7 +75,7 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		out = append(out, r)
 		ids = append(ids, t.ID)
 	}
-	b.conn.prefetch.add(opts.SyncID, ids)
+	b.conn.prefetch.add(ctx, opts.SyncID, ids)
 	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
@@ -94,6 +103,7 @@ func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncO
 
 // Grants lists one page of the team's members; every membership is one grant.
 func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	defer b.conn.enter()()
 	teamID := r.GetId().GetResource()
 	page, annos, err := b.conn.prefetch.page(ctx, opts.SyncID, teamID, opts.PageToken.Token)
 	if err != nil {

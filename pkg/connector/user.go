@@ -16,14 +16,10 @@ type userBuilder struct{ conn *Connector }
 func (b *userBuilder) ResourceType(context.Context) *v2.ResourceType { return userResourceType }
 
 func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	defer b.conn.enter()()
 	p, annos, err := b.conn.members.page(ctx, opts.Session, opts.SyncID, opts.PageToken.Token)
 	if err != nil {
 		return nil, nil, err
-	}
-	if annos == nil {
-		// The page was already fetched (by the walk of the member list), so this
-		// worker has time to spare: fetch one team-member page ahead.
-		b.conn.prefetch.work(ctx, opts.SyncID)
 	}
 	ids := make([]string, len(p.Members))
 	for i, m := range p.Members {

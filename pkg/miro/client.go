@@ -247,7 +247,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 		if !transient || !idempotent {
 			return resp, miroErr
 		}
-		if attempts >= c.maxAttempts {
+		if attempts >= c.maxAttempts || isSingleAttempt(ctx) {
 			miroErr.Exhausted = true
 			return resp, miroErr
 		}

@@ -48,7 +48,7 @@ func FuzzParseRateLimit(f *testing.F) {
 			p := NewPacer()
 			p.now = func() time.Time { return now }
 			p.Observe(0, code, h)
-			w := p.tryAcquire(Level4)
+			w := p.tryAcquire(Level4, false, false)
 			if w < 0 || w > time.Hour+p.DefaultWait+p.Margin {
 				t.Fatalf("HTTP %d with headers %v: wait %v", code, h, w)
 			}

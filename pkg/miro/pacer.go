@@ -32,6 +32,12 @@ type Pacer struct {
 	reserved  int       // credits of calls in flight
 	blocked   time.Time // after a 429 nobody calls before this instant
 
+	// Urgent calls (see WithUrgency) form one chain of calls, one after another.
+	urgentEvery   time.Duration // moving average of the gap between urgent calls that did not wait
+	urgentLast    time.Time     // the latest urgent call let through
+	urgentCost    int           // its cost
+	urgentWaiting int           // urgent callers waiting for credits
+
 	// Margin is added to every wait so clocks that disagree by a little do not
 	// turn a reset into a 429.
 	Margin time.Duration
@@ -64,26 +70,76 @@ func (p *Pacer) Stats() PacerStats {
 	return p.stats
 }
 
+type urgencyKey struct{}
+
+type singleAttemptKey struct{}
+
+// WithSingleAttempt makes the calls made with ctx give up after one attempt
+// that fails transiently: for work done ahead of need, which the caller that
+// needs it redoes with the full retry budget.
+func WithSingleAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, singleAttemptKey{}, true)
+}
+
+func isSingleAttempt(ctx context.Context) bool {
+	v, _ := ctx.Value(singleAttemptKey{}).(bool)
+	return v
+}
+
+// WithUrgency marks the calls made with ctx as urgent: a chain of calls, one
+// after another, that the rest of the work waits for (the org-member list, whose
+// cursor is its last member). While such a chain runs, other calls leave it the
+// credits it will spend before the window resets, so a tight budget delays the
+// calls that can wait rather than the chain.
+func WithUrgency(ctx context.Context) context.Context {
+	return context.WithValue(ctx, urgencyKey{}, true)
+}
+
+func isUrgent(ctx context.Context) bool {
+	v, _ := ctx.Value(urgencyKey{}).(bool)
+	return v
+}
+
 // Acquire blocks until a call costing cost credits may run, and reserves them.
 // The caller must pass the response to Observe (or call Release) afterwards.
 func (p *Pacer) Acquire(ctx context.Context, cost int) error {
-	for {
-		wait := p.tryAcquire(cost)
+	urgent := isUrgent(ctx)
+	for waited := false; ; waited = true {
+		wait := p.tryAcquire(cost, urgent, waited)
 		if wait <= 0 {
 			return nil
 		}
+		if urgent {
+			p.mu.Lock()
+			p.urgentWaiting++
+			p.mu.Unlock()
+		}
 		t := time.NewTimer(wait)
+		var err error
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			err = ctx.Err()
 		case <-t.C:
+		}
+		if urgent {
+			p.mu.Lock()
+			p.urgentWaiting--
+			p.mu.Unlock()
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
 
+// holdWait is how long a call that yields to an urgent chain waits before it
+// asks again.
+const holdWait = 20 * time.Millisecond
+
 // tryAcquire reserves cost and returns 0, or returns how long to wait first.
-func (p *Pacer) tryAcquire(cost int) time.Duration {
+// waited says the caller has waited already in this Acquire.
+func (p *Pacer) tryAcquire(cost int, urgent, waited bool) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -99,9 +155,18 @@ func (p *Pacer) tryAcquire(cost int) time.Duration {
 			p.remaining = -1
 		}
 	}
-	if p.remaining < 0 || p.remaining-p.reserved >= cost || p.resetAt.IsZero() {
+	if p.remaining < 0 || p.resetAt.IsZero() {
 		// Unknown budget or no known reset: go, and let the response teach us.
 		p.reserved += cost
+		p.noteGrant(now, cost, urgent, waited)
+		return 0
+	}
+	if free := p.remaining - p.reserved - cost; free >= 0 {
+		if !urgent && free < p.urgentNeed(now) {
+			return holdWait
+		}
+		p.reserved += cost
+		p.noteGrant(now, cost, urgent, waited)
 		return 0
 	}
 	if p.reserved > 0 {
@@ -111,6 +176,41 @@ func (p *Pacer) tryAcquire(cost int) time.Duration {
 	until := p.resetAt.Add(p.Margin)
 	p.noteWait(until)
 	return until.Sub(now)
+}
+
+// noteGrant learns the pace of the urgent chain from calls that did not wait.
+func (p *Pacer) noteGrant(now time.Time, cost int, urgent, waited bool) {
+	if !urgent {
+		return
+	}
+	if gap := now.Sub(p.urgentLast); !waited && !p.urgentLast.IsZero() && gap < urgentIdle {
+		if p.urgentEvery == 0 {
+			p.urgentEvery = gap
+		} else {
+			p.urgentEvery += (gap - p.urgentEvery) / 8
+		}
+	}
+	p.urgentLast, p.urgentCost = now, cost
+}
+
+// urgentIdle ends an urgent chain that has made no call for this long.
+const urgentIdle = time.Second
+
+// urgentNeed is what the urgent chain will spend before the reset at its pace:
+// zero when no chain runs, one call's cost until its pace is known.
+func (p *Pacer) urgentNeed(now time.Time) int {
+	if p.urgentWaiting == 0 && (p.urgentLast.IsZero() || now.Sub(p.urgentLast) >= urgentIdle) {
+		return 0
+	}
+	if p.urgentEvery <= 0 {
+		return p.urgentCost
+	}
+	until := p.resetAt.Sub(now)
+	if until <= 0 {
+		return p.urgentCost
+	}
+	calls := int64(until/p.urgentEvery) + 1
+	return int(min(calls*int64(p.urgentCost), int64(max(p.limit, p.urgentCost))))
 }
 
 // noteWait records a wait until t once, however many callers share it.

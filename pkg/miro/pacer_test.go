@@ -74,7 +74,7 @@ func (s pacerState) equal(o pacerState) bool {
 
 func wantWait(t *testing.T, p *Pacer, cost int, want time.Duration) {
 	t.Helper()
-	if got := p.tryAcquire(cost); got != want {
+	if got := p.tryAcquire(cost, false, false); got != want {
 		t.Fatalf("tryAcquire(%d) wait = %v, want %v (state %+v)", cost, got, want, stateOf(p))
 	}
 }
@@ -277,7 +277,7 @@ func TestPacerArithmetic(t *testing.T) {
 			if st := p.Stats(); st.Waited < 0 {
 				t.Errorf("stats = %+v: negative time waited", st)
 			}
-			if w := p.tryAcquire(Level1); w < 0 {
+			if w := p.tryAcquire(Level1, false, false); w < 0 {
 				t.Errorf("wait = %v", w)
 			}
 		}},
