@@ -17,7 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,7 +142,12 @@ func syncOnce(b *testing.B, bin string, users, teams, workers int, latency, wind
 	cmd.Stderr = &stderr
 	b.ResetTimer()
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	var hwm func() float64
+	if err == nil {
+		hwm = watchPeakRSS(cmd.Process.Pid)
+		err = cmd.Wait()
+	}
 	wall := time.Since(start)
 	b.StopTimer()
 	if err != nil {
@@ -172,13 +177,49 @@ func syncOnce(b *testing.B, bin string, users, teams, workers int, latency, wind
 	if latencyFloor > creditFloor {
 		res.Binding, res.Ratio = "latency", wall.Seconds()/latencyFloor
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.PeakRSSMB = float64(ru.Maxrss) / 1024 // kilobytes on Linux
-	}
+	res.PeakRSSMB = hwm()
 	if fi, err := os.Stat(out); err == nil {
 		res.C1ZMB = float64(fi.Size()) / (1 << 20)
 	}
 	return res
+}
+
+// watchPeakRSS samples the process's VmHWM (its own peak resident set) every
+// 10 ms until it exits; the returned func gives the last sample in MB. Not
+// getrusage: a child started by Go's fork-exec (vfork) inherits the parent's
+// peak in ru_maxrss, which here is the test process holding the simulator.
+func watchPeakRSS(pid int) func() float64 {
+	var (
+		mu   sync.Mutex
+		peak float64
+		done = make(chan struct{})
+	)
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	go func() {
+		defer close(done)
+		for {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return // exited (or no procfs)
+			}
+			for line := range strings.Lines(string(data)) {
+				if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					if kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB"))); err == nil {
+						mu.Lock()
+						peak = max(peak, float64(kb)/1024)
+						mu.Unlock()
+					}
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return func() float64 {
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
 }
 
 func printTable(results []Result, window time.Duration) {

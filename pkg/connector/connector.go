@@ -77,6 +77,7 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 		o(c)
 	}
 	c.prefetch = newTeamPrefetch(client, c.OrgID)
+	client.SetGate(c.prefetch)
 	c.members = &memberIndex{client: client, orgID: c.OrgID, slots: c.prefetch}
 	return c
 }

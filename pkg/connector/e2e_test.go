@@ -51,6 +51,34 @@ func TestSyncExactOrg(t *testing.T) {
 	}
 }
 
+// TestSyncStaysWithinWorkers: team pages are fetched ahead of the SDK, yet the
+// calls in flight never exceed the SDK's workers, and every page is fetched once.
+func TestSyncStaysWithinWorkers(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			// Latency makes calls overlap where the connector lets them.
+			sim, org := startSim(t, mirosim.GenOptions{Seed: 42, Users: 1000, Teams: 100}, mirosim.Options{Credits: -1, Latency: 5 * time.Millisecond})
+			got, err := simtest.SyncAndRead(ctx, sim, simToken, filepath.Join(t.TempDir(), "sync.c1z"), workers)
+			if err != nil {
+				t.Fatalf("sync: %v", err)
+			}
+			if diff := simtest.Expect(org).Diff(got); diff != "" {
+				t.Fatalf("c1z differs from the simulated org:\n%s", diff)
+			}
+			requireBudget(t, sim, org)
+			peak := sim.MaxConcurrent()
+			if peak > workers {
+				t.Errorf("%d calls were in flight at once with %d workers", peak, workers)
+			}
+			if workers > 1 && peak < 2 {
+				t.Errorf("calls never overlapped with %d workers: nothing was fetched ahead", workers)
+			}
+		})
+	}
+}
+
 // TestSyncUnknownEnums: values Miro may add later are kept, not dropped or fatal.
 func TestSyncUnknownEnums(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

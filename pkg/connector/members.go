@@ -23,7 +23,7 @@ type memberIndex struct {
 	client *miro.Client
 	orgID  func(context.Context) (string, error)
 	flight singleflight.Group
-	// slots bounds the calls in flight (shared with the team-page prefetcher).
+	// slots is told when the member walk runs, so prefetching leaves it a slot.
 	slots *teamPrefetch
 
 	mu        sync.Mutex
@@ -76,19 +76,11 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 		if err != nil {
 			return nil, err
 		}
-		var (
-			apiPage *miro.Page[miro.Member]
-			resp    *miro.Response
-		)
-		if serr := m.slots.foreground(ctx, func() {
-			apiPage, resp, err = fetchPage(ctx, "organization members", cursor,
-				func(ctx context.Context, cursor string) (*miro.Page[miro.Member], *miro.Response, error) {
-					// The member list is one chain the whole sync waits for.
-					return m.client.ListMembers(miro.WithUrgency(ctx), orgID, cursor)
-				})
-		}); serr != nil {
-			return nil, serr
-		}
+		apiPage, resp, err := fetchPage(ctx, "organization members", cursor,
+			func(ctx context.Context, cursor string) (*miro.Page[miro.Member], *miro.Response, error) {
+				// The member list is one chain the whole sync waits for.
+				return m.client.ListMembers(miro.WithUrgency(ctx), orgID, cursor)
+			})
 		if err != nil {
 			return nil, explain(err, "listing organization members")
 		}

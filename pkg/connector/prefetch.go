@@ -126,18 +126,10 @@ func (p *teamPrefetch) walk() func() {
 	}
 }
 
-// foreground runs fn, a call made for an SDK worker, in a slot: before any
-// speculative fetch, and never beyond the limit.
-func (p *teamPrefetch) foreground(ctx context.Context, fn func()) error {
-	if err := p.acquire(ctx); err != nil {
-		return err
-	}
-	defer p.release()
-	fn()
-	return nil
-}
-
-func (p *teamPrefetch) acquire(ctx context.Context) error {
+// Acquire takes a slot for a call made for an SDK worker (the client asks on
+// every attempt, see miro.Client.SetGate): before any speculative fetch, and
+// never beyond the limit.
+func (p *teamPrefetch) Acquire(ctx context.Context) error {
 	p.mu.Lock()
 	p.fgWaiting++
 	for p.busy > 0 && p.busy >= p.limit {
@@ -160,7 +152,8 @@ func (p *teamPrefetch) acquire(ctx context.Context) error {
 	return nil
 }
 
-func (p *teamPrefetch) release() {
+// Release gives back a slot taken by Acquire.
+func (p *teamPrefetch) Release() {
 	p.mu.Lock()
 	p.busy--
 	p.freedLocked()
@@ -225,7 +218,7 @@ func (r *prefetchRun) nextLocked() (teamPageKey, bool) {
 func (p *teamPrefetch) speculate(r *prefetchRun, k teamPageKey, call *pageCall) {
 	// One attempt: a page that fails is left to the SDK's own call, which
 	// retries with the full budget and reports the error.
-	page, annos, err := p.fetch(miro.WithSingleAttempt(r.ctx), k.teamID, k.cursor)
+	page, annos, err := p.fetch(miro.WithGateHeld(miro.WithSingleAttempt(r.ctx)), k.teamID, k.cursor)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(r.inflight, k)
@@ -272,16 +265,11 @@ func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) 
 	r.inflight[k] = call
 	r.fetched[k] = true
 	p.mu.Unlock()
-	var (
-		page  *miro.Page[miro.TeamMember]
-		annos annotations.Annotations
-		err   error
-	)
-	ferr := p.foreground(ctx, func() { page, annos, err = p.fetch(ctx, teamID, cursor) })
+	page, annos, err := p.fetch(ctx, teamID, cursor)
 	p.mu.Lock()
 	delete(r.inflight, k)
 	close(call.done)
-	if ferr == nil && err == nil && r.ctx.Err() == nil {
+	if err == nil && r.ctx.Err() == nil {
 		r.healthy = true
 		if page.Cursor != "" {
 			r.next = append(r.next, teamPageKey{teamID, page.Cursor})
@@ -289,9 +277,6 @@ func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) 
 		p.dispatchLocked()
 	}
 	p.mu.Unlock()
-	if ferr != nil {
-		return nil, nil, ferr
-	}
 	return page, annos, err
 }
 

@@ -50,18 +50,10 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	if err != nil {
 		return nil, nil, err
 	}
-	var (
-		page *miro.Page[miro.Team]
-		resp *miro.Response
-	)
-	if serr := b.conn.prefetch.foreground(ctx, func() {
-		page, resp, err = fetchPage(ctx, "teams", opts.PageToken.Token,
-			func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
-				return b.conn.client.ListTeams(ctx, orgID, cursor)
-			})
-	}); serr != nil {
-		return nil, nil, serr
-	}
+	page, resp, err := fetchPage(ctx, "teams", opts.PageToken.Token,
+		func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
+			return b.conn.client.ListTeams(ctx, orgID, cursor)
+		})
 	if err != nil {
 		return nil, nil, explain(err, "listing teams")
 	}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -60,6 +61,39 @@ type Client struct {
 	max429      int
 	backoffBase time.Duration
 	backoffMax  time.Duration
+	gate        atomic.Pointer[gateBox] // bounds the calls in flight; nil = unbounded
+}
+
+// Gate bounds the calls in flight: Acquire blocks until a call may start, and
+// every successful Acquire is followed by one Release.
+type Gate interface {
+	Acquire(ctx context.Context) error
+	Release()
+}
+
+type gateBox struct{ Gate }
+
+// SetGate makes every call, each attempt, pass through g.
+func (c *Client) SetGate(g Gate) { c.gate.Store(&gateBox{g}) }
+
+type gateHeldKey struct{}
+
+// WithGateHeld marks the calls made with ctx as already holding a slot of the
+// gate (the caller acquired it), so they do not ask again.
+func WithGateHeld(ctx context.Context) context.Context {
+	return context.WithValue(ctx, gateHeldKey{}, true)
+}
+
+// enterGate takes a slot for one attempt; the returned func gives it back.
+func (c *Client) enterGate(ctx context.Context) (func(), error) {
+	b := c.gate.Load()
+	if held, _ := ctx.Value(gateHeldKey{}).(bool); b == nil || held {
+		return func() {}, nil
+	}
+	if err := b.Acquire(ctx); err != nil {
+		return nil, err
+	}
+	return b.Release, nil
 }
 
 // ErrNoSCIMToken is returned by SCIM calls when no SCIM token is configured.
@@ -266,6 +300,12 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 	if err := pacer.Acquire(ctx, rq.cost); err != nil {
 		return nil, nil, err
 	}
+	leave, err := c.enterGate(ctx)
+	if err != nil {
+		pacer.Release(rq.cost)
+		return nil, nil, err
+	}
+	defer leave()
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)

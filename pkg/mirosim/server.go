@@ -143,6 +143,8 @@ type Server struct {
 	counts   map[string]int
 	n429     int
 	spent    int
+	waiting  int // requests inside their latency now
+	peakWait int // most requests inside their latency at once
 
 	mux *http.ServeMux
 
@@ -308,6 +310,28 @@ func (s *Server) Status429() int {
 	return s.n429
 }
 
+// MaxConcurrent returns the most requests that were inside their added latency
+// at once: a lower bound of the client's calls in flight that no timing on the
+// client's side can inflate (only meaningful with Latency > 0).
+func (s *Server) MaxConcurrent() int {
+	s.optMu.Lock()
+	defer s.optMu.Unlock()
+	return s.peakWait
+}
+
+// latency sleeps for the added latency, counting the requests doing so.
+func (s *Server) latency(r *http.Request, d time.Duration) bool {
+	s.optMu.Lock()
+	s.waiting++
+	s.peakWait = max(s.peakWait, s.waiting)
+	s.optMu.Unlock()
+	ok := sleepCtx(r.Context(), d)
+	s.optMu.Lock()
+	s.waiting--
+	s.optMu.Unlock()
+	return ok
+}
+
 // CreditsSpent returns the total REST credits charged.
 func (s *Server) CreditsSpent() int {
 	s.optMu.Lock()
@@ -321,6 +345,7 @@ func (s *Server) ResetCounts() {
 	defer s.optMu.Unlock()
 	s.counts = map[string]int{}
 	s.n429 = 0
+	s.peakWait = 0
 	s.spent = 0
 }
 
@@ -536,7 +561,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // handle is the pipeline every request goes through: count, latency, fault, then the route's checks.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, e endpoint) {
 	opts := s.begin(e.route)
-	if !sleepCtx(r.Context(), opts.Latency) {
+	if !s.latency(r, opts.Latency) {
 		return
 	}
 	c := &call{s: s, w: w, r: r, route: e.route, opts: opts, mal: opts.Faults.Malformed[e.route],
