@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	cfg "github.com/conductorone/baton-miro/pkg/config"
 	"github.com/conductorone/baton-miro/pkg/miro"
@@ -32,6 +33,7 @@ type Connector struct {
 	groups     groupState // user groups (user_group.go)
 
 	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
+	lastExit     atomic.Int64 // when an SDK call last returned, Unix nanoseconds
 
 	mu    sync.Mutex
 	orgID string             // from the token context; fixed for a token
@@ -77,6 +79,7 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 		o(c)
 	}
 	c.prefetch = newTeamPrefetch(client, c.OrgID)
+	c.prefetch.abandoned = c.abandoned
 	client.SetGate(c.prefetch)
 	c.members = &memberIndex{client: client, orgID: c.OrgID, slots: c.prefetch}
 	return c
@@ -99,7 +102,23 @@ func (c *Connector) enter() func() {
 			break
 		}
 	}
-	return func() { c.active.Add(-1) }
+	return func() {
+		c.lastExit.Store(time.Now().UnixNano())
+		c.active.Add(-1)
+	}
+}
+
+// sdkGone is how long without any SDK call makes a sync count as abandoned;
+// between its phases the SDK is away for a few seconds at most.
+const sdkGone = 15 * time.Second
+
+// abandoned reports that no SDK call is running nor has returned for sdkGone.
+func (c *Connector) abandoned() bool {
+	if c.active.Load() > 0 {
+		return false
+	}
+	last := c.lastExit.Load()
+	return last != 0 && time.Since(time.Unix(0, last)) > sdkGone
 }
 
 func orDefault(v, def string) string {

@@ -166,3 +166,55 @@ func TestAttributeNames(t *testing.T) {
 		t.Errorf("withKnown = %v, want %v", got, want)
 	}
 }
+
+func TestParseFanOut(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		token  string
+		n      int
+		cursor string
+		ok     bool
+	}{
+		{"pages:10:3458764513820540928", 10, "3458764513820540928", true},
+		{"pages:1:abc", 1, "abc", true},
+		{"pages:2:a:b", 2, "a:b", true}, // an opaque cursor may hold the separator
+		{"page:3458764513820540928", 1, "3458764513820540928", true},
+		{"pages:0:abc", 0, "", false},
+		{"pages:-1:abc", 0, "", false},
+		{"pages:x:abc", 0, "", false},
+		{"pages:3:", 0, "", false},
+		{"pages:3", 0, "", false},
+		{"page:", 0, "", false},
+		{"3458764513820540928", 0, "", false}, // a plain cursor walks the chain
+		{"", 0, "", false},
+	}
+	for _, tt := range tests {
+		n, cursor, ok := parseFanOut(tt.token)
+		if n != tt.n || cursor != tt.cursor || ok != tt.ok {
+			t.Errorf("parseFanOut(%q) = %d, %q, %v; want %d, %q, %v", tt.token, n, cursor, ok, tt.n, tt.cursor, tt.ok)
+		}
+	}
+}
+
+// TestAbandonedSync: speculative fetching stops once the SDK has made no call
+// for a while (a cancelled sync), and never while a call runs.
+func TestAbandonedSync(t *testing.T) {
+	t.Parallel()
+	c := &Connector{}
+	if c.abandoned() {
+		t.Error("a connector the SDK never called counts as abandoned")
+	}
+	done := c.enter()
+	c.lastExit.Store(time.Now().Add(-time.Hour).UnixNano())
+	if c.abandoned() {
+		t.Error("abandoned while an SDK call runs")
+	}
+	done()
+	if c.abandoned() {
+		t.Error("abandoned right after an SDK call returned")
+	}
+	c.lastExit.Store(time.Now().Add(-sdkGone - time.Second).UnixNano())
+	if !c.abandoned() {
+		t.Errorf("not abandoned after %v without SDK calls", sdkGone+time.Second)
+	}
+}

@@ -28,6 +28,9 @@ import (
 type teamPrefetch struct {
 	client *miro.Client
 	orgID  func(context.Context) (string, error)
+	// abandoned reports that the SDK has stopped calling (a cancelled sync):
+	// speculation then stops rather than spend credits nobody will use.
+	abandoned func() bool
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced whenever a slot frees up
@@ -171,7 +174,7 @@ func (p *teamPrefetch) freedLocked() {
 // worker waits for one.
 func (p *teamPrefetch) dispatchLocked() {
 	r := p.run
-	if r == nil || r.ctx.Err() != nil || !r.healthy {
+	if r == nil || r.ctx.Err() != nil || !r.healthy || (p.abandoned != nil && p.abandoned()) {
 		// After a failed speculative fetch only the pages the SDK asks for are
 		// tried, until one comes back: a failing endpoint is not hammered.
 		return

@@ -78,6 +78,7 @@ func teamResource(t miro.Team) (*v2.Resource, error) {
 
 // Entitlements are the team roles; they cost no API call.
 func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+	defer b.conn.enter()()
 	out := make([]*v2.Entitlement, 0, len(teamRoles))
 	for _, role := range teamRoles {
 		opts := []ent.EntitlementOption{

@@ -301,6 +301,117 @@ func TestPacerArithmetic(t *testing.T) {
 
 // TestPacerAcquireHonoursContext: a caller held by the pacer leaves when its
 // context ends, without reserving anything.
+// urgentCall lets one urgent call through at the clock's instant and observes
+// its response.
+func urgentCall(t *testing.T, p *Pacer, cost int, h http.Header) {
+	t.Helper()
+	if w := p.tryAcquire(cost, true, false); w != 0 {
+		t.Fatalf("urgent call waits %v (state %+v)", w, stateOf(p))
+	}
+	p.Observe(cost, 200, h)
+}
+
+func TestPacerUrgency(t *testing.T) {
+	t.Parallel()
+	reset := t0.Add(6 * time.Second)
+	tests := []struct {
+		name string
+		run  func(t *testing.T, p *Pacer, clk *fakeClock)
+	}{
+		{"others keep clear of what the urgent chain spends before the reset", func(t *testing.T, p *Pacer, clk *fakeClock) {
+			// A chain of 500-credit calls every 100 ms: 5,000 credits a second.
+			for i, rem := range []string{"99500", "99000", "98500"} {
+				if i > 0 {
+					clk.advance(100 * time.Millisecond)
+				}
+				urgentCall(t, p, Level3, rl("100000", rem, reset))
+			}
+			// 5.8 s to the reset: the chain needs 59 more calls, 29,500 credits;
+			// 98,500 remain, so others may spend 69,000 of them.
+			for range 690 {
+				if w := p.tryAcquire(Level2, false, false); w != 0 {
+					t.Fatalf("call within the spare credits waits %v (state %+v)", w, stateOf(p))
+				}
+			}
+			if w := p.tryAcquire(Level2, false, false); w != holdWait {
+				t.Fatalf("call into the chain's credits waits %v, want %v", w, holdWait)
+			}
+			if w := p.tryAcquire(Level3, true, false); w != 0 {
+				t.Fatalf("the chain itself waits %v", w)
+			}
+			if st := p.Stats(); st.Waits != 0 {
+				t.Errorf("stats = %+v: yielding to the chain is not a wait for the reset", st)
+			}
+		}},
+		{"as the reset nears the chain needs less", func(t *testing.T, p *Pacer, clk *fakeClock) {
+			urgentCall(t, p, Level3, rl("100000", "2500", reset))
+			clk.advance(100 * time.Millisecond)
+			urgentCall(t, p, Level3, rl("100000", "2000", reset))
+			if w := p.tryAcquire(Level2, false, false); w != holdWait {
+				t.Fatalf("wait = %v, want %v while the chain needs every credit", w, holdWait)
+			}
+			clk.advance(5650 * time.Millisecond)
+			urgentCall(t, p, Level3, rl("100000", "1500", reset))
+			clk.advance(100 * time.Millisecond) // 150 ms left: two more chain calls, 1,000 credits
+			if w := p.tryAcquire(Level2, false, false); w != 0 {
+				t.Fatalf("wait = %v with credits to spare before the reset", w)
+			}
+		}},
+		{"a chain that stopped calling holds nobody", func(t *testing.T, p *Pacer, clk *fakeClock) {
+			urgentCall(t, p, Level3, rl("100000", "2000", reset))
+			clk.advance(100 * time.Millisecond)
+			urgentCall(t, p, Level3, rl("100000", "1500", reset))
+			clk.advance(urgentIdle)
+			if w := p.tryAcquire(Level2, false, false); w != 0 {
+				t.Fatalf("wait = %v after the chain ended", w)
+			}
+		}},
+		{"a chain waiting for the reset keeps its claim", func(t *testing.T, p *Pacer, clk *fakeClock) {
+			urgentCall(t, p, Level3, rl("100000", "2000", reset))
+			clk.advance(100 * time.Millisecond)
+			urgentCall(t, p, Level3, rl("100000", "1500", reset))
+			p.mu.Lock()
+			p.urgentWaiting++
+			p.mu.Unlock()
+			clk.advance(2 * urgentIdle)
+			if w := p.tryAcquire(Level2, false, false); w != holdWait {
+				t.Fatalf("wait = %v, want %v while the chain waits", w, holdWait)
+			}
+		}},
+		{"a gap that included a wait does not set the pace", func(t *testing.T, p *Pacer, clk *fakeClock) {
+			urgentCall(t, p, Level3, rl("100000", "99500", reset))
+			clk.advance(100 * time.Millisecond)
+			urgentCall(t, p, Level3, rl("100000", "99000", reset))
+			clk.advance(3 * time.Second)
+			if w := p.tryAcquire(Level3, true, true); w != 0 {
+				t.Fatalf("wait = %v", w)
+			}
+			p.mu.Lock()
+			every := p.urgentEvery
+			p.mu.Unlock()
+			if every != 100*time.Millisecond {
+				t.Errorf("pace = %v, want 100ms (the 3 s gap waited)", every)
+			}
+		}},
+		{"before its pace is known the chain keeps one call's credits", func(t *testing.T, p *Pacer, _ *fakeClock) {
+			urgentCall(t, p, Level3, rl("100000", "650", reset))
+			if w := p.tryAcquire(Level2, false, false); w != 0 {
+				t.Fatalf("wait = %v: 650 - 100 leaves the chain its 500", w)
+			}
+			if w := p.tryAcquire(Level2, false, false); w != holdWait {
+				t.Fatalf("wait = %v, want %v", w, holdWait)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, clk := newFakePacer()
+			tt.run(t, p, clk)
+		})
+	}
+}
+
 func TestPacerAcquireHonoursContext(t *testing.T) {
 	t.Parallel()
 	p, _ := newFakePacer()
