@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	cfg "github.com/conductorone/baton-miro/pkg/config"
@@ -23,6 +24,9 @@ var (
 )
 
 func main() {
+	if limit, ok := memoryLimit(os.Getenv, os.ReadFile); ok {
+		debug.SetMemoryLimit(limit)
+	}
 	// The SDK's runner only traps SIGINT; Kubernetes stops pods with SIGTERM.
 	// Cancelling the context on either lets the sync checkpoint and exit cleanly.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
