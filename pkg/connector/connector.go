@@ -89,6 +89,9 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 // seen at once is the SDK's worker count, which it does not tell connectors;
 // the prefetcher keeps its calls in flight within it.
 func (c *Connector) enter() func() {
+	if c == nil {
+		return func() {} // a builder without a connector (mapping tests)
+	}
 	n := c.active.Add(1)
 	for {
 		peak := c.peak.Load()
