@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -217,4 +218,44 @@ func TestAbandonedSync(t *testing.T) {
 	if !c.abandoned() {
 		t.Errorf("not abandoned after %v without SDK calls", sdkGone+time.Second)
 	}
+}
+
+// TestPrefetchOrder: pages are fetched ahead in the order the SDK will ask for
+// them: later pages of a begun team first, then first pages onwards from where
+// the SDK last asked, in the direction it moves; nothing twice.
+func TestPrefetchOrder(t *testing.T) {
+	t.Parallel()
+	r := &prefetchRun{index: map[string]int{}, dir: 1, fetched: map[teamPageKey]bool{}}
+	for i := range 8 {
+		id := fmt.Sprintf("t%d", i)
+		r.index[id] = i
+		r.teams = append(r.teams, id)
+		r.started = append(r.started, false)
+		r.pending++
+	}
+	take := func() string {
+		k, ok := r.nextLocked()
+		if !ok {
+			return "none"
+		}
+		r.fetched[k] = true
+		return k.teamID + "/" + k.cursor
+	}
+	want := func(step string, wants ...string) {
+		t.Helper()
+		for _, w := range wants {
+			if got := take(); got != w {
+				t.Fatalf("%s: next = %s, want %s", step, got, w)
+			}
+		}
+	}
+	want("before any demand, list order", "t0/", "t1/")
+	r.next = append(r.next, teamPageKey{"t1", "c2"})
+	want("a begun team's next page first", "t1/c2", "t2/")
+	r.noteDemandLocked(teamPageKey{"t6", ""}) // the SDK jumped ahead
+	want("onwards from the SDK's position", "t7/")
+	r.noteDemandLocked(teamPageKey{"t5", ""}) // and walks backwards
+	want("in the SDK's direction", "t4/", "t3/", "none")
+	r.next = append(r.next, teamPageKey{"t1", "c2"}) // already fetched
+	want("nothing twice", "none")
 }

@@ -52,6 +52,7 @@ type prefetchRun struct {
 	teams    []string // in list order
 	index    map[string]int
 	started  []bool        // first page fetched, in flight or handed to a caller
+	pending  int           // teams whose first page is not started
 	next     []teamPageKey // later pages of teams already begun, most recent last
 	inflight map[teamPageKey]*pageCall
 	ready    map[teamPageKey]teamPageResult
@@ -110,6 +111,7 @@ func (p *teamPrefetch) add(ctx context.Context, syncID string, teamIDs []string)
 			r.index[id] = len(r.teams)
 			r.teams = append(r.teams, id)
 			r.started = append(r.started, false)
+			r.pending++
 		}
 	}
 	p.dispatchLocked()
@@ -207,15 +209,28 @@ func (r *prefetchRun) nextLocked() (teamPageKey, bool) {
 			return k, true
 		}
 	}
+	if r.pending == 0 {
+		return teamPageKey{}, false
+	}
 	for _, dir := range []int{r.dir, -r.dir} {
 		for i := r.pos; i >= 0 && i < len(r.teams); i += dir {
-			if k := (teamPageKey{teamID: r.teams[i]}); !r.started[i] && !r.fetched[k] {
-				r.started[i] = true
-				return k, true
+			if !r.started[i] {
+				r.start(i)
+				if k := (teamPageKey{teamID: r.teams[i]}); !r.fetched[k] {
+					return k, true
+				}
 			}
 		}
 	}
 	return teamPageKey{}, false
+}
+
+// start marks team i's first page as taken care of.
+func (r *prefetchRun) start(i int) {
+	if !r.started[i] {
+		r.started[i] = true
+		r.pending--
+	}
 }
 
 func (p *teamPrefetch) speculate(r *prefetchRun, k teamPageKey, call *pageCall) {
@@ -290,7 +305,7 @@ func (r *prefetchRun) noteDemandLocked(k teamPageKey) {
 	if !ok || k.cursor != "" {
 		return
 	}
-	r.started[i] = true
+	r.start(i)
 	if i != r.pos {
 		r.dir = 1
 		if i < r.pos {
