@@ -32,7 +32,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	config.RunConnector(ctx, "baton-miro", version+" ("+commit+")", cfg.Config, connector.New,
+	var extra []connector.Option
+	if skipsGrants(os.Args[1:], os.Getenv) {
+		extra = append(extra, connector.WithoutPrefetch())
+	}
+	config.RunConnector(ctx, "baton-miro", version+" ("+commit+")", cfg.Config, connector.NewWith(extra...),
 		connectorrunner.WithSessionStoreEnabled(),
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(&connector.Connector{}),
 	)

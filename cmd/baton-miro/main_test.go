@@ -169,3 +169,41 @@ func TestBinaryFlagValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestBinarySkipGrantsFetchesNoTeamPages: a sync told to skip entitlements and
+// grants never asks for team members, so none are fetched ahead either.
+func TestBinarySkipGrantsFetchesNoTeamPages(t *testing.T) {
+	for _, how := range []struct {
+		name string
+		args []string
+		env  []string
+	}{
+		{"flag", []string{"--skip-entitlements-and-grants"}, nil},
+		{"environment", nil, []string{"BATON_SKIP_ENTITLEMENTS_AND_GRANTS=true"}},
+	} {
+		t.Run(how.name, func(t *testing.T) {
+			// Latency keeps the member walk going long enough for any prefetch to show.
+			sim, org := startSim(t, mirosim.GenOptions{Seed: 3, Users: 1000, Teams: 100},
+				mirosim.Options{Token: "bin-token", Credits: -1, Latency: 5 * time.Millisecond})
+			out := filepath.Join(t.TempDir(), "sync.c1z")
+			args := append(append(simArgs(sim), "--workers", "4", "-f", out), how.args...)
+			res := run(t, 3*time.Minute, append([]string{"BATON_MIRO_ACCESS_TOKEN=bin-token"}, how.env...), args...)
+			if res.exitCode != 0 {
+				t.Fatalf("exit %d\nstderr: %s", res.exitCode, res.stderr)
+			}
+			if n := sim.Count("list_team_members"); n != 0 {
+				t.Errorf("%d team-member pages fetched for a sync without grants", n)
+			}
+			got, err := synctest.Read(context.Background(), out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, want := len(got.Resources["team"]), len(org.Teams); n != want {
+				t.Errorf("%d teams in the c1z, want %d", n, want)
+			}
+			if len(got.Grants) != 0 {
+				t.Errorf("%d grants in a sync without grants", len(got.Grants))
+			}
+		})
+	}
+}

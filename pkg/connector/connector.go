@@ -30,6 +30,7 @@ type Connector struct {
 	prefetch *teamPrefetch
 
 	syncBoards bool       // --sync-boards: boards and projects (board.go, project.go)
+	noPrefetch bool       // no team pages fetched ahead (see WithoutPrefetch)
 	groups     groupState // user groups (user_group.go)
 
 	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
@@ -44,6 +45,17 @@ var _ connectorbuilder.ConnectorBuilderV2 = (*Connector)(nil)
 
 // New builds the connector from its configuration.
 func New(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
+	return NewWith()(ctx, c, o)
+}
+
+// NewWith returns New with extra options.
+func NewWith(extra ...Option) func(context.Context, *cfg.Miro, *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
+	return func(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
+		return newFromConfig(ctx, c, o, extra)
+	}
+}
+
+func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra []Option) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
 	if c.AccessToken == "" {
 		return nil, nil, status.Error(codes.InvalidArgument, "the Miro access token is missing: set --miro-access-token or BATON_MIRO_ACCESS_TOKEN")
 	}
@@ -69,7 +81,8 @@ func New(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts) (connectorbuild
 	if err != nil {
 		return nil, nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	return NewWithClient(client, WithSyncBoards(c.SyncBoards), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))), nil, nil
+	opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
+	return NewWithClient(client, opts...), nil, nil
 }
 
 // NewWithClient builds the connector around an existing client (tests, tools).
@@ -80,6 +93,7 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 	}
 	c.prefetch = newTeamPrefetch(client, c.OrgID)
 	c.prefetch.abandoned = c.abandoned
+	c.prefetch.off = c.noPrefetch
 	client.SetGate(c.prefetch)
 	c.members = &memberIndex{client: client, orgID: c.OrgID, slots: c.prefetch}
 	return c

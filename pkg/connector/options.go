@@ -17,3 +17,10 @@ func WithSyncBoards(on bool) Option {
 func WithTeamGroups(on bool) Option {
 	return func(c *Connector) { c.groups.noTeamGroups = !on }
 }
+
+// WithoutPrefetch turns off fetching team-member pages ahead of the SDK: for a
+// sync that will not ask for grants (--skip-entitlements-and-grants), where
+// those pages would be credits spent for nothing.
+func WithoutPrefetch() Option {
+	return func(c *Connector) { c.noPrefetch = true }
+}

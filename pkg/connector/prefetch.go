@@ -31,6 +31,7 @@ type teamPrefetch struct {
 	// abandoned reports that the SDK has stopped calling (a cancelled sync):
 	// speculation then stops rather than spend credits nobody will use.
 	abandoned func() bool
+	off       bool // never fetch ahead (WithoutPrefetch)
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced whenever a slot frees up
@@ -176,7 +177,7 @@ func (p *teamPrefetch) freedLocked() {
 // worker waits for one.
 func (p *teamPrefetch) dispatchLocked() {
 	r := p.run
-	if r == nil || r.ctx.Err() != nil || !r.healthy || (p.abandoned != nil && p.abandoned()) {
+	if p.off || r == nil || r.ctx.Err() != nil || !r.healthy || (p.abandoned != nil && p.abandoned()) {
 		// After a failed speculative fetch only the pages the SDK asks for are
 		// tried, until one comes back: a failing endpoint is not hammered.
 		return
