@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
@@ -97,9 +98,27 @@ func SyncLogged(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, p
 		return err
 	}
 	syncErr := s.Sync(ctx)
+	// A failed sync returns while other workers' calls may still be running in
+	// the connector (writing to the session store, say): let them end before
+	// the store closes under them.
+	stopGracefully(gs, 10*time.Second)
 	closeErr := s.Close(ctx) // also closes the store
 	if syncErr != nil {
 		return syncErr
 	}
 	return closeErr
+}
+
+// stopGracefully waits for the server's running calls, up to limit.
+func stopGracefully(gs *grpc.Server, limit time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		gs.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		gs.Stop()
+	}
 }
