@@ -162,11 +162,7 @@ func (s *Server) listGroups(c *call) {
 		data[i] = groupJSON(g, i == 0 && c.mal == MalformedHugeStrings)
 	}
 	s.mu.RUnlock()
-	cur, empty := c.cursorFor(next, func(k string) string { return encCursor("groups:", k) })
-	if empty {
-		data = []groupOut{}
-	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	writeCursorPage(c, limit, next, func(k string) string { return encCursor("groups:", k) }, data)
 }
 
 func (s *Server) getGroup(c *call) {
@@ -209,11 +205,7 @@ func (s *Server) listGroupMembers(c *call) {
 		}
 	}
 	s.mu.RUnlock()
-	cur, empty := c.cursorFor(next, func(k string) string { return encCursor(prefix, k) })
-	if empty {
-		data = []groupMemberOut{}
-	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
 }
 
 func (s *Server) addGroupMember(c *call) {
@@ -295,9 +287,5 @@ func (s *Server) listTeamGroups(c *call) {
 		data[i] = teamGroupOut{ID: g.ID, Role: "member", Type: "team-user-group"}
 	}
 	s.mu.RUnlock()
-	cur, empty := c.cursorFor(next, func(k string) string { return encCursor(prefix, k) })
-	if empty {
-		data = []teamGroupOut{}
-	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
 }

@@ -111,11 +111,7 @@ func (s *Server) listProjects(c *call) {
 		}
 	}
 	s.mu.RUnlock()
-	cur, empty := c.cursorFor(next, func(k string) string { return encCursor(prefix, k) })
-	if empty {
-		data = []projectOut{}
-	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
 }
 
 // listProjectMembers leaves out users who are no longer org members.
@@ -149,9 +145,5 @@ func (s *Server) listProjectMembers(c *call) {
 		}
 	}
 	s.mu.RUnlock()
-	cur, empty := c.cursorFor(next, func(k string) string { return encCursor(prefix, k) })
-	if empty {
-		data = []projectMemberOut{}
-	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
 }

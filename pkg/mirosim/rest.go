@@ -223,6 +223,16 @@ func (c *call) cursorFor(next string, enc func(string) string) (string, bool) {
 	return cursor, false
 }
 
+// writeCursorPage answers one page of a cursor list; enc turns the last key of
+// the page into the next cursor. The malformations of cursorFor apply.
+func writeCursorPage[T any](c *call, limit int, next string, enc func(string) string, data []T) {
+	cur, empty := c.cursorFor(next, enc)
+	if empty {
+		data = []T{}
+	}
+	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+}
+
 // Opaque cursors: base64 of a prefix and the last key. The prefix binds a cursor to its list, so a
 // member id or another team's cursor is rejected instead of silently paging the wrong thing.
 func encCursor(prefix, key string) string {
@@ -421,11 +431,7 @@ func (s *Server) listMembers(c *call) {
 		data[i] = memberJSON(m, i == 0 && c.mal == MalformedHugeStrings)
 	}
 	s.mu.RUnlock()
-	cur, empty := c.cursorFor(next, func(k string) string { return k })
-	if empty {
-		data = []memberOut{}
-	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	writeCursorPage(c, limit, next, func(k string) string { return k }, data)
 }
 
 // membersByEmail answers ?emails=: a bare JSON array, every other parameter ignored.
@@ -486,11 +492,7 @@ func (s *Server) listTeams(c *call) {
 		data[i] = teamJSON(t, i == 0 && c.mal == MalformedHugeStrings)
 	}
 	s.mu.RUnlock()
-	cur, empty := c.cursorFor(next, func(k string) string { return encCursor("teams:", k) })
-	if empty {
-		data = []teamOut{}
-	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	writeCursorPage(c, limit, next, func(k string) string { return encCursor("teams:", k) }, data)
 }
 
 func (c *call) teamNotFound() {
@@ -539,11 +541,7 @@ func (s *Server) listTeamMembers(c *call) {
 		data[i] = teamMemberJSON(teamID, m, by)
 	}
 	s.mu.RUnlock()
-	cur, empty := c.cursorFor(next, func(k string) string { return encCursor(prefix, k) })
-	if empty {
-		data = []teamMemberOut{}
-	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
 }
 
 func (c *call) teamMemberNotFound() {
