@@ -95,7 +95,7 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 	c.prefetch.abandoned = c.abandoned
 	c.prefetch.off = c.noPrefetch
 	client.SetGate(c.prefetch)
-	c.members = &memberIndex{client: client, orgID: c.OrgID, slots: c.prefetch}
+	c.members = &memberIndex{client: client, orgID: c.OrgID, prefetch: c.prefetch}
 	return c
 }
 

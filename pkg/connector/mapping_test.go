@@ -225,12 +225,11 @@ func TestAbandonedSync(t *testing.T) {
 // the SDK last asked, in the direction it moves; nothing twice.
 func TestPrefetchOrder(t *testing.T) {
 	t.Parallel()
-	r := &prefetchRun{index: map[string]int{}, dir: 1, fetched: map[teamPageKey]bool{}}
+	r := &prefetchRun{index: map[string]int{}, dir: 1, fetched: map[teamPageKey]bool{}, inflight: map[teamPageKey]*pageCall{}}
 	for i := range 8 {
 		id := fmt.Sprintf("t%d", i)
 		r.index[id] = i
 		r.teams = append(r.teams, id)
-		r.started = append(r.started, false)
 		r.pending++
 	}
 	take := func() string {
@@ -238,8 +237,14 @@ func TestPrefetchOrder(t *testing.T) {
 		if !ok {
 			return "none"
 		}
-		r.fetched[k] = true
+		r.startLocked(k)
 		return k.teamID + "/" + k.cursor
+	}
+	// The SDK asking for a first page: page() notes where, then fetches it.
+	demand := func(id string) {
+		k := teamPageKey{teamID: id}
+		r.noteDemandLocked(k)
+		r.startLocked(k)
 	}
 	want := func(step string, wants ...string) {
 		t.Helper()
@@ -252,10 +257,13 @@ func TestPrefetchOrder(t *testing.T) {
 	want("before any demand, list order", "t0/", "t1/")
 	r.next = append(r.next, teamPageKey{"t1", "c2"})
 	want("a begun team's next page first", "t1/c2", "t2/")
-	r.noteDemandLocked(teamPageKey{"t6", ""}) // the SDK jumped ahead
+	demand("t6") // the SDK jumped ahead
 	want("onwards from the SDK's position", "t7/")
-	r.noteDemandLocked(teamPageKey{"t5", ""}) // and walks backwards
+	demand("t5") // and walks backwards
 	want("in the SDK's direction", "t4/", "t3/", "none")
 	r.next = append(r.next, teamPageKey{"t1", "c2"}) // already fetched
 	want("nothing twice", "none")
+	if r.pending != 0 {
+		t.Errorf("%d teams pending after every first page was fetched", r.pending)
+	}
 }

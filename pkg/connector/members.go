@@ -23,8 +23,8 @@ type memberIndex struct {
 	client *miro.Client
 	orgID  func(context.Context) (string, error)
 	flight singleflight.Group
-	// slots is told when the member walk runs, so prefetching leaves it a slot.
-	slots *teamPrefetch
+	// prefetch is told when the member walk runs, so it leaves the walk a slot.
+	prefetch *teamPrefetch
 
 	mu        sync.Mutex
 	idsSync   string              // the sync ids belongs to
@@ -201,7 +201,7 @@ func (m *memberIndex) summary(ctx context.Context, ss sessions.SessionStore, syn
 	}
 	m.mu.Unlock()
 	if leader {
-		done := m.slots.walk()
+		done := m.prefetch.walk()
 		call.val, call.err = m.computeSummary(ctx, ss, syncID)
 		done()
 		if call.err != nil {

@@ -52,12 +52,11 @@ type prefetchRun struct {
 	cancel   context.CancelFunc
 	teams    []string // in list order
 	index    map[string]int
-	started  []bool        // first page fetched, in flight or handed to a caller
-	pending  int           // teams whose first page is not started
+	pending  int           // listed teams whose first page no one has started to fetch
 	next     []teamPageKey // later pages of teams already begun, most recent last
 	inflight map[teamPageKey]*pageCall
 	ready    map[teamPageKey]teamPageResult
-	fetched  map[teamPageKey]bool // ever started, so never fetched ahead twice
+	fetched  map[teamPageKey]bool // ever started (ahead or for the SDK), so never fetched ahead twice
 	healthy  bool                 // no speculative fetch failed since a team page last came back
 	pos, dir int                  // where the SDK last asked for a first page, and which way it moves
 }
@@ -111,8 +110,9 @@ func (p *teamPrefetch) add(ctx context.Context, syncID string, teamIDs []string)
 		if _, ok := r.index[id]; !ok {
 			r.index[id] = len(r.teams)
 			r.teams = append(r.teams, id)
-			r.started = append(r.started, false)
-			r.pending++
+			if !r.fetched[teamPageKey{teamID: id}] {
+				r.pending++
+			}
 		}
 	}
 	p.dispatchLocked()
@@ -191,11 +191,8 @@ func (p *teamPrefetch) dispatchLocked() {
 		if !ok {
 			return
 		}
-		call := &pageCall{done: make(chan struct{})}
-		r.inflight[k] = call
-		r.fetched[k] = true
 		p.busy++
-		go p.speculate(r, k, call)
+		go p.speculate(r, k, r.startLocked(k))
 	}
 }
 
@@ -215,23 +212,25 @@ func (r *prefetchRun) nextLocked() (teamPageKey, bool) {
 	}
 	for _, dir := range []int{r.dir, -r.dir} {
 		for i := r.pos; i >= 0 && i < len(r.teams); i += dir {
-			if !r.started[i] {
-				r.start(i)
-				if k := (teamPageKey{teamID: r.teams[i]}); !r.fetched[k] {
-					return k, true
-				}
+			if k := (teamPageKey{teamID: r.teams[i]}); !r.fetched[k] {
+				return k, true
 			}
 		}
 	}
 	return teamPageKey{}, false
 }
 
-// start marks team i's first page as taken care of.
-func (r *prefetchRun) start(i int) {
-	if !r.started[i] {
-		r.started[i] = true
-		r.pending--
+// startLocked registers a fetch of k about to begin, by whoever makes it.
+func (r *prefetchRun) startLocked(k teamPageKey) *pageCall {
+	call := &pageCall{done: make(chan struct{})}
+	r.inflight[k] = call
+	if !r.fetched[k] {
+		r.fetched[k] = true
+		if _, listed := r.index[k.teamID]; listed && k.cursor == "" {
+			r.pending--
+		}
 	}
+	return call
 }
 
 func (p *teamPrefetch) speculate(r *prefetchRun, k teamPageKey, call *pageCall) {
@@ -256,9 +255,13 @@ func (p *teamPrefetch) speculate(r *prefetchRun, k teamPageKey, call *pageCall) 
 // page returns one page of a team's members: fetched ahead, awaited, or fetched now.
 func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
 	k := teamPageKey{teamID, cursor}
-	for {
+	var (
+		r    *prefetchRun
+		mine *pageCall
+	)
+	for mine == nil {
 		p.mu.Lock()
-		r := p.runLocked(ctx, syncID)
+		r = p.runLocked(ctx, syncID)
 		r.noteDemandLocked(k)
 		if res, ok := r.ready[k]; ok {
 			delete(r.ready, k)
@@ -267,27 +270,22 @@ func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) 
 			return res.page, res.annos, res.err
 		}
 		call, inflight := r.inflight[k]
-		p.mu.Unlock()
 		if !inflight {
-			break
+			mine = r.startLocked(k) // fetched here, so not also ahead
 		}
-		select {
-		case <-call.done:
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+		p.mu.Unlock()
+		if inflight {
+			select {
+			case <-call.done:
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			}
 		}
 	}
-	// Fetch it here, registered as in flight so it is not also fetched ahead.
-	call := &pageCall{done: make(chan struct{})}
-	p.mu.Lock()
-	r := p.runLocked(ctx, syncID)
-	r.inflight[k] = call
-	r.fetched[k] = true
-	p.mu.Unlock()
 	page, annos, err := p.fetch(ctx, teamID, cursor)
 	p.mu.Lock()
 	delete(r.inflight, k)
-	close(call.done)
+	close(mine.done)
 	if err == nil && r.ctx.Err() == nil {
 		r.healthy = true
 		if page.Cursor != "" {
@@ -299,14 +297,13 @@ func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) 
 	return page, annos, err
 }
 
-// noteDemandLocked records that the SDK asked for k, so k's first page is not
-// fetched ahead again and speculation follows the SDK's order of teams.
+// noteDemandLocked records where the SDK asked for a first page, so
+// speculation follows the SDK's order of teams.
 func (r *prefetchRun) noteDemandLocked(k teamPageKey) {
 	i, ok := r.index[k.teamID]
 	if !ok || k.cursor != "" {
 		return
 	}
-	r.start(i)
 	if i != r.pos {
 		r.dir = 1
 		if i < r.pos {

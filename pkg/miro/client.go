@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -61,7 +60,7 @@ type Client struct {
 	max429      int
 	backoffBase time.Duration
 	backoffMax  time.Duration
-	gate        atomic.Pointer[gateBox] // bounds the calls in flight; nil = unbounded
+	gate        Gate // bounds the calls in flight; nil = unbounded
 }
 
 // Gate bounds the calls in flight: Acquire blocks until a call may start, and
@@ -71,10 +70,9 @@ type Gate interface {
 	Release()
 }
 
-type gateBox struct{ Gate }
-
-// SetGate makes every call, each attempt, pass through g.
-func (c *Client) SetGate(g Gate) { c.gate.Store(&gateBox{g}) }
+// SetGate makes every call, each attempt, pass through g. Call it before the
+// client is used.
+func (c *Client) SetGate(g Gate) { c.gate = g }
 
 type gateHeldKey struct{}
 
@@ -86,14 +84,13 @@ func WithGateHeld(ctx context.Context) context.Context {
 
 // enterGate takes a slot for one attempt; the returned func gives it back.
 func (c *Client) enterGate(ctx context.Context) (func(), error) {
-	b := c.gate.Load()
-	if held, _ := ctx.Value(gateHeldKey{}).(bool); b == nil || held {
+	if held, _ := ctx.Value(gateHeldKey{}).(bool); c.gate == nil || held {
 		return func() {}, nil
 	}
-	if err := b.Acquire(ctx); err != nil {
+	if err := c.gate.Acquire(ctx); err != nil {
 		return nil, err
 	}
-	return b.Release, nil
+	return c.gate.Release, nil
 }
 
 // ErrNoSCIMToken is returned by SCIM calls when no SCIM token is configured.
