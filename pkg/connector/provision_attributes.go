@@ -85,6 +85,23 @@ func (c *Connector) memberForSCIMChange(ctx context.Context, ch *attributeChange
 	return m, nil
 }
 
+// memberToRevoke reads the member a revoke applies to through SCIM. It returns
+// no member, and the revoke's answer, when there is nothing to do: a member who
+// is gone or does not hold the value is already revoked.
+func (c *Connector) memberToRevoke(ctx context.Context, ch *attributeChange, holds func(*miro.Member) bool) (*miro.Member, annotations.Annotations, error) {
+	if err := c.requireSCIM(ch.doing); err != nil {
+		return nil, nil, err
+	}
+	m, found, err := c.readMember(ctx, ch.userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found || !holds(m) {
+		return nil, annotations.New(&v2.GrantAlreadyRevoked{}), nil
+	}
+	return m, nil, nil
+}
+
 // patch applies SCIM operations and explains failures, including a SCIM 404
 // for a member the REST API knows.
 func (c *Connector) patch(ctx context.Context, ch *attributeChange, ops ...miro.SCIMPatchOp) (annotations.Annotations, error) {
@@ -182,15 +199,9 @@ func (b *roleBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations.Anno
 		return nil, invalid(ch.doing, "%s", orgRoleRefusal(ch.value))
 	}
 	c := b.conn
-	if err := c.requireSCIM(ch.doing); err != nil {
-		return nil, err
-	}
-	m, found, err := c.readMember(ctx, ch.userID)
-	if err != nil {
-		return nil, err
-	}
-	if !found || m.Role != miro.RoleInternalAdmin {
-		return annotations.New(&v2.GrantAlreadyRevoked{}), nil
+	m, answer, err := c.memberToRevoke(ctx, ch, func(m *miro.Member) bool { return m.Role == miro.RoleInternalAdmin })
+	if m == nil {
+		return answer, err
 	}
 	if !m.Active {
 		return nil, failedPrecondition(ch.doing, "user %s (%s) is deactivated, and Miro does not change the roles of a deactivated user: "+
@@ -236,15 +247,9 @@ func (b *adminRoleBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations
 		return nil, err
 	}
 	c := b.conn
-	if err := c.requireSCIM(ch.doing); err != nil {
-		return nil, err
-	}
-	m, found, err := c.readMember(ctx, ch.userID)
-	if err != nil {
-		return nil, err
-	}
-	if !found || !holdsAdminRole(m, ch.value) {
-		return annotations.New(&v2.GrantAlreadyRevoked{}), nil
+	m, answer, err := c.memberToRevoke(ctx, ch, func(m *miro.Member) bool { return holdsAdminRole(m, ch.value) })
+	if m == nil {
+		return answer, err
 	}
 	if isGuest(m) {
 		return nil, guestError(m, ch.doing)
