@@ -64,7 +64,7 @@ func TestBinaryBadConfiguration(t *testing.T) {
 			sim, _ := simFor(t, tc.opts, 50, 5)
 			out := filepath.Join(t.TempDir(), "sync.c1z")
 			start := time.Now()
-			res := run(t, time.Minute, envFor(tc.token, tc.scim), append(simArgs(sim), "-f", out)...)
+			res := runFailing(t, time.Minute, envFor(tc.token, tc.scim), append(simArgs(sim), "-f", out)...)
 			if res.exitCode != tc.wantExit {
 				t.Errorf("exit code %d, want %d\nstderr: %s", res.exitCode, tc.wantExit, res.stderr)
 			}

@@ -74,8 +74,11 @@ func (b *binProv) writes() int {
 // exec runs the binary against the simulator and the shared c1z with the given SCIM token ("" = none).
 func (b *binProv) exec(scim string, args ...string) result {
 	b.t.Helper()
-	all := append(simArgs(b.sim), args...)
-	return run(b.t, 2*time.Minute, envFor(goodToken, scim), append(all, "-f", b.c1z)...)
+	return run(b.t, 2*time.Minute, envFor(goodToken, scim), b.argv(args)...)
+}
+
+func (b *binProv) argv(args []string) []string {
+	return append(append(simArgs(b.sim), args...), "-f", b.c1z)
 }
 
 // ok runs a one-shot operation twice: both runs must succeed (idempotency).
@@ -109,7 +112,7 @@ func (b *binProv) sync() *synctest.Contents {
 func (b *binProv) refused(scim string, code int, args []string, phrases ...string) {
 	b.t.Helper()
 	writes := b.writes()
-	res := b.exec(scim, args...)
+	res := runFailing(b.t, 2*time.Minute, envFor(goodToken, scim), b.argv(args)...)
 	if res.exitCode == 0 {
 		b.t.Fatalf("%v succeeded, want a refusal", args)
 	}
