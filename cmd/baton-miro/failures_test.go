@@ -64,7 +64,7 @@ func TestBinaryBadConfiguration(t *testing.T) {
 			sim, _ := simFor(t, tc.opts, 50, 5)
 			out := filepath.Join(t.TempDir(), "sync.c1z")
 			start := time.Now()
-			res := runFailing(t, time.Minute, envFor(tc.token, tc.scim), append(simArgs(sim), "-f", out)...)
+			res := run(t, time.Minute, envFor(tc.token, tc.scim), append(simArgs(sim), "-f", out)...)
 			if res.exitCode != tc.wantExit {
 				t.Errorf("exit code %d, want %d\nstderr: %s", res.exitCode, tc.wantExit, res.stderr)
 			}
@@ -154,9 +154,11 @@ func TestBinaryNeverLeaksTokens(t *testing.T) {
 	}
 }
 
-// TestBinaryInterruptAndResume: SIGINT or SIGTERM in the middle of a large sync
-// ends the process cleanly; the same command then completes the exact org.
-func TestBinaryInterruptAndResume(t *testing.T) {
+// TestBinaryInterrupted: SIGINT or SIGTERM in the middle of a large sync ends
+// the process within seconds with 130 or 143, leaving nothing in its temporary
+// directory and no c1z that reads as finished; the same command then syncs the
+// exact org.
+func TestBinaryInterrupted(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			sim, org := simFor(t, mirosim.Options{Latency: 15 * time.Millisecond}, 3000, 400)
@@ -164,8 +166,12 @@ func TestBinaryInterruptAndResume(t *testing.T) {
 			out := filepath.Join(dir, "sync.c1z")
 			args := append(simArgs(sim), "--workers", "2", "-f", out)
 
+			tmp := filepath.Join(dir, "tmp")
+			if err := os.Mkdir(tmp, 0o700); err != nil {
+				t.Fatal(err)
+			}
 			cmd := exec.Command(binary, args...)
-			cmd.Env = append(cleanEnv(), envFor(goodToken, "")...)
+			cmd.Env = append(cleanEnv(), append(envFor(goodToken, ""), "TMPDIR="+tmp)...)
 			cmd.Dir = dir
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
@@ -193,10 +199,16 @@ func TestBinaryInterruptAndResume(t *testing.T) {
 				_ = cmd.Process.Kill()
 				t.Fatalf("process still running 20 s after %s", sig)
 			}
-			t.Logf("exited %s after %s with code %d", time.Since(sentAt).Round(time.Millisecond), sig, cmd.ProcessState.ExitCode())
-			if cmd.ProcessState.ExitCode() == 0 && sim.Count("list_team_members") >= totalTeamPages(org) {
-				t.Skip("the sync finished before the signal landed; nothing to resume")
+			code := cmd.ProcessState.ExitCode()
+			t.Logf("exited %s after %s with code %d", time.Since(sentAt).Round(time.Millisecond), sig, code)
+			if code == 0 && sim.Count("list_team_members") >= totalTeamPages(org) {
+				t.Skip("the sync finished before the signal landed")
 			}
+			if code != 128+int(sig) {
+				t.Errorf("exit %d after %s, want %d\n%s", code, sig, 128+int(sig), tail(stderr.String()))
+			}
+			requireEmptyDir(t, tmp)
+			requireNoFinishedSync(t, out)
 			firstCalls := sim.TotalCount()
 
 			res := run(t, 3*time.Minute, envFor(goodToken, ""), append(args[:len(args)-2], "-f", out)...)
@@ -208,7 +220,7 @@ func TestBinaryInterruptAndResume(t *testing.T) {
 				t.Fatal(err)
 			}
 			if diff := simtest.Expect(org).Diff(got); diff != "" {
-				t.Fatalf("resumed c1z differs from the org:\n%s", diff)
+				t.Fatalf("c1z of the second run differs from the org:\n%s", diff)
 			}
 			t.Logf("calls: %d before the signal, %d in all; a fresh sync needs %d", firstCalls, sim.TotalCount(), sum(simtest.MinCalls(org)))
 		})

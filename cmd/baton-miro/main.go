@@ -24,19 +24,38 @@ var (
 )
 
 func main() {
+	if supervised(os.Args[1:], os.Getenv) {
+		os.Exit(supervise())
+	}
+	runSDK()
+}
+
+// supervise runs this binary again as the SDK's process and returns the exit
+// status of the run (see supervise.go).
+func supervise() int {
+	exe, err := os.Executable()
+	if err != nil {
+		os.Stderr.WriteString("baton-miro: cannot find its own executable: " + err.Error() + "\n")
+		return 1
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	s := &supervisor{exe: exe, args: os.Args[1:], env: os.Environ(), stderr: os.Stderr, signals: signals, grace: stopGrace}
+	return s.run()
+}
+
+// runSDK runs baton-sdk: the runner (under the supervisor), the connector
+// process it starts, or a subcommand. The runner stops on SIGINT, which the
+// supervisor sends for SIGINT and SIGTERM alike.
+func runSDK() {
 	if limit, ok := memoryLimit(os.Getenv, os.ReadFile); ok {
 		debug.SetMemoryLimit(limit)
 	}
-	// The SDK's runner only traps SIGINT; Kubernetes stops pods with SIGTERM.
-	// Cancelling the context on either lets the sync checkpoint and exit cleanly.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	var extra []connector.Option
-	if skipsGrants(os.Args[1:], os.Getenv) {
+	if peekFlags(os.Args[1:], os.Getenv).skipGrants {
 		extra = append(extra, connector.WithoutPrefetch())
 	}
-	config.RunConnector(ctx, "baton-miro", version+" ("+commit+")", cfg.Config, connector.NewWith(extra...),
+	config.RunConnector(context.Background(), "baton-miro", version+" ("+commit+")", cfg.Config, connector.NewWith(extra...),
 		connectorrunner.WithSessionStoreEnabled(),
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(&connector.Connector{}),
 	)

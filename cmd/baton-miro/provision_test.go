@@ -112,7 +112,7 @@ func (b *binProv) sync() *synctest.Contents {
 func (b *binProv) refused(scim string, code int, args []string, phrases ...string) {
 	b.t.Helper()
 	writes := b.writes()
-	res := runFailing(b.t, 2*time.Minute, envFor(goodToken, scim), b.argv(args)...)
+	res := run(b.t, 2*time.Minute, envFor(goodToken, scim), b.argv(args)...)
 	if res.exitCode == 0 {
 		b.t.Fatalf("%v succeeded, want a refusal", args)
 	}
@@ -257,6 +257,9 @@ func TestBinaryProvisioningRefusals(t *testing.T) {
 		"organization_internal_admin or organization_internal_user")
 	b.refused(scimToken, invalidArgument, grantArgs("license:free:assigned", pBob), "cannot assign the free license", "disable the account")
 	b.refused(scimToken, invalidArgument, []string{"--revoke-grant", "license:full:assigned:user:" + pBob}, "cannot remove or downgrade", "disable the account")
+	const notFound = 5
+	b.refused(scimToken, notFound, []string{"--revoke-grant", "role:organization_internal_admin:assigned:user:nobody"},
+		"is not in the sync file", "run a sync into it first")
 	b.refused(scimToken, anyFailure, actionArgs("disable_user", pGuest), "FailedPrecondition", "guests or external users", "admin UI")
 	b.refused(scimToken, failedPrecondition, []string{"--delete-resource", pGuest, "--delete-resource-type", "user"}, "guests or external users", "admin UI")
 	for _, args := range [][]string{

@@ -40,7 +40,6 @@ var (
 		field.WithDisplayName("Miro REST API URL"),
 		field.WithDescription("Base URL of the Miro REST API. Change it only for a proxy or the simulator; plain http:// is accepted only for loopback hosts."),
 		field.WithDefaultValue(DefaultAPIURL),
-		field.WithString(func(r *field.StringRuler) { r.IsURI() }),
 		field.WithExportTarget(field.ExportTargetOps), // operators only: not on the hosted form
 		field.WithStructFieldName("APIURL"),
 	)
@@ -59,7 +58,6 @@ var (
 		field.WithDisplayName("Miro SCIM API URL"),
 		field.WithDescription("Base URL of the Miro SCIM API. Change it only for a proxy or the simulator; plain http:// is accepted only for loopback hosts."),
 		field.WithDefaultValue(DefaultSCIMURL),
-		field.WithString(func(r *field.StringRuler) { r.IsURI() }),
 		field.WithExportTarget(field.ExportTargetOps), // operators only: not on the hosted form
 		field.WithStructFieldName("SCIMURL"),
 	)

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestPeekSkipsGrants(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  string
+		want bool
+	}{
+		{"flag", []string{"--workers", "4", "--skip-entitlements-and-grants", "-f", "x.c1z"}, "", true},
+		{"flag=true", []string{"--skip-entitlements-and-grants=true"}, "", true},
+		{"flag=false beats the environment", []string{"--skip-entitlements-and-grants=false"}, "true", false},
+		{"environment", []string{"--workers", "4"}, "1", true},
+		{"environment false", nil, "false", false},
+		{"neither", []string{"--miro-access-token", "t", "-f", "sync.c1z"}, "", false},
+		{"other flags only", []string{"--skip-full-sync", "--sync-resources", "team:1"}, "", false},
+		{"help", []string{"--help"}, "", false},
+		{"a subcommand", []string{"capabilities"}, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			getenv := func(k string) string {
+				if k == "BATON_SKIP_ENTITLEMENTS_AND_GRANTS" {
+					return tt.env
+				}
+				return ""
+			}
+			if got := peekFlags(tt.args, getenv).skipGrants; got != tt.want {
+				t.Errorf("skipsGrants(%q, env %q) = %v, want %v", tt.args, tt.env, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPeekFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want runFlags
+	}{
+		{"defaults", nil, nil, runFlags{file: "sync.c1z"}},
+		{"short file", []string{"-f", "/out/x.c1z", "--workers", "4"}, nil, runFlags{file: "/out/x.c1z"}},
+		{"long file=", []string{"--file=y.c1z"}, nil, runFlags{file: "y.c1z"}},
+		{"file from the environment", nil, map[string]string{"BATON_FILE": "e.c1z"}, runFlags{file: "e.c1z"}},
+		{"flag beats the environment", []string{"-f", "a.c1z"}, map[string]string{"BATON_FILE": "e.c1z"}, runFlags{file: "a.c1z"}},
+		{"service by flag", []string{"--client-id", "id", "--client-secret", "s"}, nil, runFlags{service: true, file: "sync.c1z"}},
+		{"service by environment", nil, map[string]string{"BATON_CLIENT_ID": "id"}, runFlags{service: true, file: "sync.c1z"}},
+		{"grant", []string{"--grant-entitlement", "team:1:member", "--grant-principal", "u"}, nil, runFlags{operation: true, file: "sync.c1z"}},
+		{"revoke", []string{"--revoke-grant", "g"}, nil, runFlags{operation: true, file: "sync.c1z"}},
+		{"event feed", []string{"--event-feed=true", "--event-feed-id", "x"}, nil, runFlags{operation: true, file: "sync.c1z"}},
+		{"event feed false", []string{"--event-feed=false"}, nil, runFlags{file: "sync.c1z"}},
+		{"switch", []string{"--list-action-schemas", "-f", "z.c1z"}, nil, runFlags{operation: true, file: "z.c1z"}},
+		{"action by environment", nil, map[string]string{"BATON_INVOKE_ACTION": "disable_user"}, runFlags{operation: true, file: "sync.c1z"}},
+		{"temp dir flag", []string{"--c1z-temp-dir", "/scratch"}, nil, runFlags{file: "sync.c1z", tempDir: "/scratch", tempDirIsFlag: true}},
+		{"temp dir environment", nil, map[string]string{"BATON_C1Z_TEMP_DIR": "/scratch"}, runFlags{file: "sync.c1z", tempDir: "/scratch"}},
+		{"log paths", []string{"--log-path", "/var/log/a,/var/log/b"}, nil, runFlags{file: "sync.c1z", logPaths: []string{"/var/log/a", "/var/log/b"}}},
+		{"log path environment", nil, map[string]string{"BATON_LOG_PATH": "/var/log/a"}, runFlags{file: "sync.c1z", logPaths: []string{"/var/log/a"}}},
+		{"unknown flags around", []string{"--miro-access-token", "t", "--sync-boards", "-p", "-f", "q.c1z"}, nil, runFlags{file: "q.c1z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := peekFlags(tt.args, func(k string) string { return tt.env[k] })
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("peekFlags(%q) = %+v, want %+v", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSupervised(t *testing.T) {
+	t.Parallel()
+	none := func(string) string { return "" }
+	for args, want := range map[string]bool{
+		"":                                     true,
+		"-f x.c1z --workers 4":                 true,
+		"--help":                               true,
+		"capabilities":                         false,
+		"config":                               false,
+		"lambda":                               false,
+		"--log-level debug _connector-service": false,
+		"health-check --endpoint live":         false,
+	} {
+		if got := supervised(strings.Fields(args), none); got != want {
+			t.Errorf("supervised(%q) = %v, want %v", args, got, want)
+		}
+	}
+	if supervised(nil, func(k string) string { return map[string]string{childEnv: "1"}[k] }) {
+		t.Errorf("the supervised child supervises again")
+	}
+}
