@@ -37,14 +37,14 @@ func TestFailureIn(t *testing.T) {
 func TestExitCodeOf(t *testing.T) {
 	t.Parallel()
 	tests := map[string]int{
-		"runner: error processing task: rpc error: code = FailedPrecondition desc = x": 9,
-		"rpc error: code = Unauthenticated desc = check --miro-access-token":           16,
+		"runner: error processing task: rpc error: code = FailedPrecondition desc = x":  9,
+		"rpc error: code = Unauthenticated desc = check --miro-access-token":            16,
 		"rpc error: code = PermissionDenied desc = rpc error: code = NotFound desc = x": 7,
-		"runner: error processing task: pebble: not found":                            5,
-		"rpc error: code = Bogus desc = x":                                             2,
-		"sync: context canceled":                                                       1,
-		"something else":                                                               2,
-		"":                                                                             2,
+		"runner: error processing task: pebble: not found":                              5,
+		"rpc error: code = Bogus desc = x":                                              2,
+		"sync: context canceled":                                                        1,
+		"something else":                                                                2,
+		"":                                                                              2,
 	}
 	for text, want := range tests {
 		if got := exitCodeOf(text); got != want {
