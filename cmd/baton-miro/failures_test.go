@@ -84,6 +84,29 @@ func TestBinaryBadConfiguration(t *testing.T) {
 	}
 }
 
+// TestBinaryOutputNotWritable: a sync whose output cannot be written fails
+// before its first Miro call (it used to fail after the whole sync).
+func TestBinaryOutputNotWritable(t *testing.T) {
+	sim, _ := simFor(t, mirosim.Options{}, 50, 5)
+	dir := t.TempDir()
+	readOnly := filepath.Join(dir, "read-only")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{filepath.Join(dir, "missing", "sync.c1z"), filepath.Join(readOnly, "sync.c1z"), dir} {
+		if out == filepath.Join(readOnly, "sync.c1z") && os.Geteuid() == 0 {
+			continue // root writes anywhere
+		}
+		res := run(t, time.Minute, envFor(goodToken, ""), append(simArgs(sim), "-f", out)...)
+		if res.exitCode != 3 || !strings.Contains(res.stderr, "cannot write the sync file") {
+			t.Errorf("-f %s: exit %d, want 3 with \"cannot write the sync file\":\n%s", out, res.exitCode, tail(res.stderr))
+		}
+	}
+	if n := sim.TotalCount(); n != 0 {
+		t.Errorf("%d Miro calls before refusing the output: %v", n, sim.Counts())
+	}
+}
+
 // requireNoFinishedSync: a failed run leaves no c1z, or one without a finished sync.
 func requireNoFinishedSync(t *testing.T, path string) {
 	t.Helper()

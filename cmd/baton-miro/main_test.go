@@ -150,6 +150,8 @@ func TestBinaryFlagValidation(t *testing.T) {
 		{"http SCIM to a remote host", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-scim-url", "http://10.1.2.3/scim"}, "plain http://"},
 		{"not a URL scheme", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-api-url", "ftp://api.miro.com"}, "https://"},
 		{"unknown flag", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-acess-token", "x"}, "unknown flag"},
+		{"unparsable URL with a password", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-api-url", "https://user:pw-7731@api.miro.com/%zz"}, "not a URL"},
+		{"URL with a password", []string{"BATON_MIRO_ACCESS_TOKEN=t"}, []string{"--miro-scim-url", "https://user:pw-7731@miro.com/api/v1/scim"}, "plain base URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,6 +167,9 @@ func TestBinaryFlagValidation(t *testing.T) {
 			}
 			if _, err := os.Stat(out); err == nil {
 				t.Errorf("a c1z was written despite the failure")
+			}
+			if strings.Contains(res.stdout+res.stderr, "pw-7731") {
+				t.Errorf("the URL's password appears in the output")
 			}
 			if d := time.Since(start); d > 45*time.Second { // generous for slow machines; a retry loop would take minutes
 				t.Errorf("took %s to fail", d)
