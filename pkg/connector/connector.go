@@ -37,6 +37,7 @@ type Connector struct {
 	lists      listGuards // every cursor-paged list of a sync (listguard.go)
 
 	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
+	orgSize      atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
 	lastExit     atomic.Int64 // when an SDK call last returned, Unix nanoseconds
 
 	mu    sync.Mutex
@@ -109,6 +110,7 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 	c.prefetch.lists = &c.lists
 	client.SetGate(c.prefetch)
 	c.members = &memberIndex{client: client, orgID: c.OrgID, prefetch: c.prefetch, lists: &c.lists}
+	c.members.progress.sizeHint = func() int { return int(c.orgSize.Load()) }
 	return c
 }
 
@@ -231,9 +233,12 @@ func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, erro
 	c.mu.Unlock()
 	if c.client.HasSCIM() {
 		// A wrong SCIM token would otherwise surface only at the first provisioning request.
-		if _, _, err := c.client.ListSCIMUsers(ctx, 1, 1, ""); err != nil {
+		users, _, err := c.client.ListSCIMUsers(ctx, 1, 1, "")
+		if err != nil {
 			return nil, explain(err, "checking the Miro SCIM token")
 		}
+		// The org's size, for the member walk's expected end (progress.go).
+		c.orgSize.Store(int64(users.TotalResults))
 	}
 	return rateLimitAnnotations(resp), nil
 }

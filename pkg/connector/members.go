@@ -26,6 +26,7 @@ type memberIndex struct {
 	// prefetch is told when the member walk runs, so it leaves the walk a slot.
 	prefetch *teamPrefetch
 	lists    *listGuards // the connector's: checks every page fetched
+	progress walkProgress
 
 	mu        sync.Mutex
 	idsSync   string              // the sync ids belongs to
@@ -77,6 +78,7 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 		if err != nil {
 			return nil, err
 		}
+		m.progress.begin(syncID, m.client.Pacer().Stats())
 		apiPage, resp, err := fetchPage(ctx, m.lists, syncID, "organization members", cursor,
 			func(ctx context.Context, cursor string) (*miro.Page[miro.Member], *miro.Response, error) {
 				// The member list is one chain the whole sync waits for.
@@ -86,6 +88,7 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 			return nil, explain(err, "listing organization members")
 		}
 		p := &memberPage{Members: apiPage.Data, Next: apiPage.Cursor}
+		m.progress.fetched(ctx, syncID, len(p.Members), p.Next == "", m.client.Pacer().Stats())
 		m.store(ctx, ss, cursor, p)
 		return result{page: p, annos: rateLimitAnnotations(resp)}, nil
 	})
