@@ -6,6 +6,7 @@ package connector
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"github.com/conductorone/baton-sdk/pkg/uhttp"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -32,8 +34,10 @@ type Connector struct {
 	syncBoards bool       // --sync-boards: boards and projects (board.go, project.go)
 	noPrefetch bool       // no team pages fetched ahead (see WithoutPrefetch)
 	groups     groupState // user groups (user_group.go)
+	lists      listGuards // every cursor-paged list of a sync (listguard.go)
 
 	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
+	orgSize      atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
 	lastExit     atomic.Int64 // when an SDK call last returned, Unix nanoseconds
 
 	mu    sync.Mutex
@@ -56,8 +60,16 @@ func NewWith(extra ...Option) func(context.Context, *cfg.Miro, *cli.ConnectorOpt
 }
 
 func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra []Option) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
-	if c.AccessToken == "" {
+	token, err := cleanToken(c.AccessToken, "--miro-access-token", "BATON_MIRO_ACCESS_TOKEN")
+	if err != nil {
+		return nil, nil, err
+	}
+	if token == "" {
 		return nil, nil, status.Error(codes.InvalidArgument, "the Miro access token is missing: set --miro-access-token or BATON_MIRO_ACCESS_TOKEN")
+	}
+	scimToken, err := cleanToken(c.SCIMAccessToken, "--miro-scim-access-token", "BATON_MIRO_SCIM_ACCESS_TOKEN")
+	if err != nil {
+		return nil, nil, err
 	}
 	if _, err := miro.ParseBaseURL(orDefault(c.APIURL, cfg.DefaultAPIURL)); err != nil {
 		return nil, nil, status.Errorf(codes.InvalidArgument, "--miro-api-url: %v", err)
@@ -74,9 +86,10 @@ func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra
 	client, err := miro.New(miro.Options{
 		APIURL:      orDefault(c.APIURL, cfg.DefaultAPIURL),
 		SCIMURL:     orDefault(c.SCIMURL, cfg.DefaultSCIMURL),
-		AccessToken: c.AccessToken,
-		SCIMToken:   c.SCIMAccessToken,
+		AccessToken: token,
+		SCIMToken:   scimToken,
 		HTTPClient:  httpClient,
+		OnWait:      LogWait,
 	})
 	if err != nil {
 		return nil, nil, status.Error(codes.InvalidArgument, err.Error())
@@ -94,8 +107,10 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 	c.prefetch = newTeamPrefetch(client, c.OrgID)
 	c.prefetch.abandoned = c.abandoned
 	c.prefetch.off = c.noPrefetch
+	c.prefetch.lists = &c.lists
 	client.SetGate(c.prefetch)
-	c.members = &memberIndex{client: client, orgID: c.OrgID, prefetch: c.prefetch}
+	c.members = &memberIndex{client: client, orgID: c.OrgID, prefetch: c.prefetch, lists: &c.lists}
+	c.members.progress.sizeHint = func() int { return int(c.orgSize.Load()) }
 	return c
 }
 
@@ -136,6 +151,35 @@ func (c *Connector) abandoned() bool {
 	}
 	last := c.lastExit.Load()
 	return last != 0 && time.Since(time.Unix(0, last)) > sdkGone
+}
+
+// cleanToken trims the whitespace that surrounds a token read from a secret
+// file (a trailing newline, say) and refuses one with whitespace or a control
+// character inside, naming the flag and never the value.
+func cleanToken(raw, flag, env string) (string, error) {
+	token := strings.TrimSpace(raw)
+	if token != "" && !miro.ValidToken(token) {
+		return "", status.Errorf(codes.InvalidArgument, "%s (%s) holds whitespace or a control character inside the token: "+
+			"set it to the token alone, without quotes, spaces or line breaks", flag, env)
+	}
+	return token, nil
+}
+
+// LogWait logs at info a wait of the Miro client longer than miro.LongWait:
+// what it waits for, why, and until when.
+func LogWait(ctx context.Context, w miro.Wait) {
+	msg := "waiting for " + w.For
+	fields := []zap.Field{zap.String("waiting_for", w.For), zap.String("reason", w.Why)}
+	if w.Call != "" {
+		fields = append(fields, zap.String("call", w.Call))
+	}
+	if w.Until.IsZero() {
+		msg += " (no deadline)"
+	} else {
+		msg += " until " + w.Until.UTC().Format(time.RFC3339)
+		fields = append(fields, zap.Time("until", w.Until))
+	}
+	ctxzap.Extract(ctx).Info(msg, fields...)
 }
 
 func orDefault(v, def string) string {
@@ -189,9 +233,12 @@ func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, erro
 	c.mu.Unlock()
 	if c.client.HasSCIM() {
 		// A wrong SCIM token would otherwise surface only at the first provisioning request.
-		if _, _, err := c.client.ListSCIMUsers(ctx, 1, 1, ""); err != nil {
+		users, _, err := c.client.ListSCIMUsers(ctx, 1, 1, "")
+		if err != nil {
 			return nil, explain(err, "checking the Miro SCIM token")
 		}
+		// The org's size, for the member walk's expected end (progress.go).
+		c.orgSize.Store(int64(users.TotalResults))
 	}
 	return rateLimitAnnotations(resp), nil
 }

@@ -23,6 +23,9 @@ func explain(err error, doing string) error {
 			return status.Errorf(codes.FailedPrecondition, "%s: this needs the SCIM token: set --miro-scim-access-token or BATON_MIRO_SCIM_ACCESS_TOKEN "+
 				"(Miro → Company settings → Enterprise integrations → SCIM)", doing)
 		}
+		if errors.Is(err, miro.ErrInvalidID) || errors.Is(err, miro.ErrInvalidToken) {
+			return status.Errorf(codes.InvalidArgument, "%s: %v", doing, err)
+		}
 		if _, ok := status.FromError(err); ok && status.Code(err) != codes.Unknown {
 			return err // already explained
 		}

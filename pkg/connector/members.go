@@ -25,6 +25,8 @@ type memberIndex struct {
 	flight singleflight.Group
 	// prefetch is told when the member walk runs, so it leaves the walk a slot.
 	prefetch *teamPrefetch
+	lists    *listGuards // the connector's: checks every page fetched
+	progress walkProgress
 
 	mu        sync.Mutex
 	idsSync   string              // the sync ids belongs to
@@ -76,7 +78,8 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 		if err != nil {
 			return nil, err
 		}
-		apiPage, resp, err := fetchPage(ctx, "organization members", cursor,
+		m.progress.begin(syncID, m.client.Pacer().Stats())
+		apiPage, resp, err := fetchPage(ctx, m.lists, syncID, "organization members", cursor,
 			func(ctx context.Context, cursor string) (*miro.Page[miro.Member], *miro.Response, error) {
 				// The member list is one chain the whole sync waits for.
 				return m.client.ListMembers(miro.WithUrgency(ctx), orgID, cursor)
@@ -85,6 +88,7 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 			return nil, explain(err, "listing organization members")
 		}
 		p := &memberPage{Members: apiPage.Data, Next: apiPage.Cursor}
+		m.progress.fetched(ctx, syncID, len(p.Members), p.Next == "", m.client.Pacer().Stats())
 		m.store(ctx, ss, cursor, p)
 		return result{page: p, annos: rateLimitAnnotations(resp)}, nil
 	})

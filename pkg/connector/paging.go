@@ -15,8 +15,10 @@ const maxEmptyPages = 3
 
 // fetchPage fetches the page at cursor, following empty pages that carry a
 // cursor, so an empty page never ends a list early and a cursor that does not
-// move never loops forever.
-func fetchPage[T any](ctx context.Context, what, cursor string,
+// move never loops forever. Every page fetched is shown to the sync's list
+// guard (when lists is non-nil), which fails a list whose cursors cycle or
+// whose pages keep repeating items already listed.
+func fetchPage[T any](ctx context.Context, lists *listGuards, syncID, what, cursor string,
 	fetch func(ctx context.Context, cursor string) (*miro.Page[T], *miro.Response, error),
 ) (*miro.Page[T], *miro.Response, error) {
 	cur := cursor
@@ -27,6 +29,9 @@ func fetchPage[T any](ctx context.Context, what, cursor string,
 		}
 		if p.Cursor != "" && p.Cursor == cur {
 			return nil, resp, fmt.Errorf("listing %s: Miro returned the cursor it was given (%q), which would loop forever", what, truncateRunes(cur, 40))
+		}
+		if err := lists.check(ctx, syncID, what, cur, p.Cursor, refsOf(p.Data)); err != nil {
+			return nil, resp, err
 		}
 		if len(p.Data) > 0 || p.Cursor == "" {
 			return p, resp, nil

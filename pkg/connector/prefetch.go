@@ -31,7 +31,8 @@ type teamPrefetch struct {
 	// abandoned reports that the SDK has stopped calling (a cancelled sync):
 	// speculation then stops rather than spend credits nobody will use.
 	abandoned func() bool
-	off       bool // never fetch ahead (WithoutPrefetch)
+	off       bool        // never fetch ahead (WithoutPrefetch)
+	lists     *listGuards // the connector's: checks every page fetched
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced whenever a slot frees up
@@ -236,7 +237,7 @@ func (r *prefetchRun) startLocked(k teamPageKey) *pageCall {
 func (p *teamPrefetch) speculate(r *prefetchRun, k teamPageKey, call *pageCall) {
 	// One attempt: a page that fails is left to the SDK's own call, which
 	// retries with the full budget and reports the error.
-	page, annos, err := p.fetch(miro.WithGateHeld(miro.WithSingleAttempt(r.ctx)), k.teamID, k.cursor)
+	page, annos, err := p.fetch(miro.WithGateHeld(miro.WithSingleAttempt(r.ctx)), r.syncID, k.teamID, k.cursor)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(r.inflight, k)
@@ -282,7 +283,7 @@ func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) 
 			}
 		}
 	}
-	page, annos, err := p.fetch(ctx, teamID, cursor)
+	page, annos, err := p.fetch(ctx, syncID, teamID, cursor)
 	p.mu.Lock()
 	delete(r.inflight, k)
 	close(mine.done)
@@ -313,13 +314,13 @@ func (r *prefetchRun) noteDemandLocked(k teamPageKey) {
 	}
 }
 
-func (p *teamPrefetch) fetch(ctx context.Context, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
+func (p *teamPrefetch) fetch(ctx context.Context, syncID, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
 	orgID, err := p.orgID(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	what := "members of team " + teamID
-	page, resp, err := fetchPage(ctx, what, cursor,
+	page, resp, err := fetchPage(ctx, p.lists, syncID, what, cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.TeamMember], *miro.Response, error) {
 			return p.client.ListTeamMembers(ctx, orgID, teamID, cursor)
 		})

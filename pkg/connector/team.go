@@ -50,7 +50,7 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, "teams", opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, "teams", opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
 			return b.conn.client.ListTeams(ctx, orgID, cursor)
 		})

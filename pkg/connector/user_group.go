@@ -72,7 +72,7 @@ func (b *userGroupBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.S
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, "user groups", opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, "user groups", opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Group], *miro.Response, error) {
 			return b.conn.client.ListGroups(ctx, orgID, cursor)
 		})
@@ -129,7 +129,7 @@ func (b *userGroupBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.S
 	}
 	groupID := r.GetId().GetResource()
 	what := "members of user group " + groupID
-	page, resp, err := fetchPage(ctx, what, opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, what, opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.GroupMember], *miro.Response, error) {
 			return b.conn.client.ListGroupMembers(ctx, orgID, groupID, cursor)
 		})

@@ -15,8 +15,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/ratelimit"
@@ -46,6 +49,21 @@ type Options struct {
 	// Defaults 500 ms and 10 s.
 	BackoffBase, BackoffMax time.Duration
 	Pacer                   *Pacer // default NewPacer()
+	// OnWait is told of every wait longer than LongWait (a rate-limit reset, a
+	// retry's backoff, an answer slow to arrive), once per wait, so the caller
+	// can log it. It may be called from another goroutine. Nil = not told.
+	OnWait func(ctx context.Context, w Wait)
+}
+
+// LongWait is how long a wait may last before OnWait hears of it.
+const LongWait = 5 * time.Second
+
+// Wait is one wait of the client longer than LongWait.
+type Wait struct {
+	For   string    // what is awaited, e.g. "Miro's rate-limit reset"
+	Call  string    // the call that waits ("GET /v2/orgs/1/members"), "" for a wait shared by all calls
+	Until time.Time // when the wait ends at the latest; zero = no bound known
+	Why   string    // what caused it, e.g. "HTTP 503 (attempt 2 of 8)"
 }
 
 // Client calls Miro. It is safe for concurrent use.
@@ -61,6 +79,11 @@ type Client struct {
 	backoffBase time.Duration
 	backoffMax  time.Duration
 	gate        Gate // bounds the calls in flight; nil = unbounded
+	onWait      func(ctx context.Context, w Wait)
+	// afterFunc and sleep are time.AfterFunc and a context-aware sleep;
+	// tests replace them to observe waits without spending them.
+	afterFunc func(d time.Duration, f func()) (stop func() bool)
+	sleep     func(ctx context.Context, d time.Duration) error
 }
 
 // Gate bounds the calls in flight: Acquire blocks until a call may start, and
@@ -98,6 +121,10 @@ var ErrNoSCIMToken = errors.New("no SCIM token configured")
 
 // New validates the options and returns a client.
 func New(o Options) (*Client, error) {
+	// Tokens read from secret files often end in a newline: surrounding
+	// whitespace is never part of a token. Inner whitespace or control
+	// characters are refused when a call is made (see ValidToken).
+	o.AccessToken, o.SCIMToken = strings.TrimSpace(o.AccessToken), strings.TrimSpace(o.SCIMToken)
 	if o.AccessToken == "" {
 		return nil, errors.New("a Miro access token is required")
 	}
@@ -123,6 +150,14 @@ func New(o Options) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 5 * time.Minute}
 	}
+	// Miro's API does not redirect. Following a redirect would carry the
+	// Authorization header wherever the server points (Go keeps it for the
+	// same host, even from https:// to http://, or to another port), so none
+	// is followed: the 3xx itself comes back and the call fails (see do).
+	hc := *c.http
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &hc
+	c.onWait, c.afterFunc, c.sleep = o.OnWait, realAfterFunc, sleep
 	if c.pacer == nil {
 		c.pacer = NewPacer()
 	}
@@ -138,6 +173,10 @@ func New(o Options) (*Client, error) {
 	}
 	if c.backoffMax <= 0 {
 		c.backoffMax = 10 * time.Second
+	}
+	if c.onWait != nil {
+		c.pacer.setOnWait(c.onWait)
+		c.scimPacer.setOnWait(c.onWait)
 	}
 	return c, nil
 }
@@ -192,6 +231,7 @@ func IsLoopback(host string) bool {
 type Response struct {
 	StatusCode int
 	RateLimit  *v2.RateLimitDescription
+	retryAt    time.Time // of a 429: the announced reset (zero = none)
 }
 
 // request describes one call.
@@ -206,14 +246,23 @@ type request struct {
 
 // do runs a call with pacing and retries and decodes a 2xx body into out (when
 // non-nil). Reads retry transient failures; writes retry only 429, which Miro
-// sends before doing anything.
+// sends before doing anything. A body that arrived whole but does not decode
+// into the expected shape is not transient: it fails at once.
 func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error) {
-	base, token := c.api, c.token
+	base, token, which := c.api, c.token, "access token"
 	if rq.scim {
 		if c.scimToken == "" {
 			return nil, ErrNoSCIMToken
 		}
-		base, token = c.scim, c.scimToken
+		base, token, which = c.scim, c.scimToken, "SCIM token"
+	}
+	if err := checkPath(rq.path); err != nil {
+		return nil, fmt.Errorf("refusing %s %s: %w", rq.method, base.Path+rq.path, err)
+	}
+	if !ValidToken(token) {
+		// http.Client would refuse the header on every attempt.
+		return nil, fmt.Errorf("%s %s: the %s holds whitespace or a control character inside it, so it was not sent: %w",
+			rq.method, base.Path+rq.path, which, ErrInvalidToken)
 	}
 	u := *base
 	// rq.path is already escaped: keep it as the raw path, so an id holding
@@ -237,7 +286,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 	attempts, throttles := 0, 0
 	for {
 		attempts++
-		resp, body, err := c.send(ctx, rq, &u, token, payload)
+		resp, body, err := c.send(ctx, rq, &u, token, payload, attempts)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: %w", rq.method, rq.path, ctx.Err())
 		}
@@ -251,10 +300,25 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			throttles++
 			attempts-- // a 429 is paced, not a failure of the call
 			fillError(miroErr, resp, body, token)
+			now := c.pacer.clock()
+			if ahead := resp.retryAt.Sub(now); ahead > MaxRateLimitWait {
+				// Waiting this long in silence looks like a hang, and Miro's
+				// windows last a minute: say when to come back instead.
+				miroErr.ResetTooFar = true
+				miroErr.Message += fmt.Sprintf(" (Miro's rate limit resets at %s, %s from now, more than the %s this connector waits for a reset: run it again after then)",
+					resp.retryAt.UTC().Format(time.RFC3339), ahead.Round(time.Second), MaxRateLimitWait)
+				return resp, miroErr
+			}
 			if throttles <= c.max429 {
 				continue // the pacer now holds every caller until the reset
 			}
 			miroErr.Message += fmt.Sprintf(" (still throttled after %d waits for the rate-limit reset)", throttles-1)
+			return resp, miroErr
+		case resp.StatusCode >= 300 && resp.StatusCode < 400:
+			miroErr.StatusCode = resp.StatusCode
+			miroErr.Redirect = true
+			miroErr.Message = fmt.Sprintf("the server answered with a redirect to %s; redirects are not followed, so the token never travels to another address "+
+				"(Miro's API does not redirect: check the base URL)", redirectTarget(body.location, token))
 			return resp, miroErr
 		case body.tooLarge:
 			miroErr.StatusCode = resp.StatusCode
@@ -264,13 +328,14 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			if out == nil || resp.StatusCode == http.StatusNoContent {
 				return resp, nil
 			}
-			derr := decodeBody(resp, body, out, token)
+			retry, derr := decodeBody(resp, body, out, token, pageOf(rq))
 			if derr == nil {
 				return resp, nil
 			}
 			miroErr.StatusCode = resp.StatusCode
 			miroErr.Message = derr.Error()
-			transient = true
+			miroErr.Malformed = !retry
+			transient = retry
 		default:
 			fillError(miroErr, resp, body, token)
 			transient = resp.StatusCode >= 500
@@ -282,14 +347,84 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			miroErr.Exhausted = true
 			return resp, miroErr
 		}
-		if err := sleep(ctx, c.backoff(attempts)); err != nil {
+		d := c.backoff(attempts)
+		if d >= LongWait && c.onWait != nil {
+			c.onWait(ctx, Wait{For: "a retry", Call: rq.method + " " + miroErr.Path, Until: c.pacer.clock().Add(d),
+				Why: fmt.Sprintf("attempt %d of %d failed: %s", attempts, c.maxAttempts, miroErr.Error())})
+		}
+		if err := c.sleep(ctx, d); err != nil {
 			return nil, fmt.Errorf("%s %s: %w", rq.method, rq.path, err)
 		}
 	}
 }
 
+// ErrInvalidID is returned, before any request, for an id that is not a plain
+// Miro id: empty, "." or "..", or holding a control character. Such an id would
+// address another resource (a server resolves "/members/.." to the org itself).
+var ErrInvalidID = errors.New("not a Miro id")
+
+// ErrInvalidToken is returned, before any request, for a token holding
+// whitespace or a control character.
+var ErrInvalidToken = errors.New("invalid token")
+
+// checkPath refuses a path with a segment no Miro id can produce. Paths are
+// built from escaped ids, so each id is exactly one segment.
+func checkPath(path string) error {
+	for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		raw, err := url.PathUnescape(seg)
+		if err != nil {
+			raw = seg
+		}
+		switch {
+		case seg == "" || seg == "." || seg == "..":
+			return fmt.Errorf("%q is %w: an empty id, \".\" or \"..\" would address another resource", raw, ErrInvalidID)
+		case strings.IndexFunc(raw, unicode.IsControl) >= 0:
+			return fmt.Errorf("%q is %w: it holds a control character", raw, ErrInvalidID)
+		}
+	}
+	return nil
+}
+
+// ValidToken reports whether a token can be sent as it is: not empty, and
+// without whitespace or control characters (surrounding whitespace is trimmed
+// by New; inside a token it means something else was pasted along).
+func ValidToken(token string) bool {
+	return token != "" && strings.IndexFunc(token, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
+	}) < 0
+}
+
+// pageOf names the page a list call asks for, for error messages.
+func pageOf(rq request) string {
+	switch {
+	case rq.query.Get("cursor") != "":
+		return fmt.Sprintf("the page at cursor %q", truncate(rq.query.Get("cursor"), 80))
+	case rq.query.Get("offset") != "" && rq.query.Get("offset") != "0":
+		return "the page at offset " + truncate(rq.query.Get("offset"), 20)
+	case rq.query.Get("startIndex") != "" && rq.query.Get("startIndex") != "1":
+		return "the page at startIndex " + truncate(rq.query.Get("startIndex"), 20)
+	case rq.query.Has("limit") || rq.query.Has("offset") || rq.query.Has("startIndex"):
+		return "the first page"
+	}
+	return ""
+}
+
+// redirectTarget shows where a redirect pointed, without user info, query or
+// the token.
+func redirectTarget(location, token string) string {
+	if location == "" {
+		return "(no Location header)"
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return "an unreadable Location"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return truncate(redactToken(u.String(), token), 200)
+}
+
 // send makes one HTTP exchange and reads the whole body.
-func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string, payload []byte) (*Response, *httpResult, error) {
+func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string, payload []byte, attempt int) (*Response, *httpResult, error) {
 	pacer := c.pacer
 	if rq.scim {
 		pacer = c.scimPacer
@@ -321,6 +456,9 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 			req.Header.Set("Content-Type", "application/json")
 		}
 	}
+	// The exchange (answer and whole body) may take up to the HTTP timeout;
+	// one that takes longer than LongWait is announced.
+	defer c.watchSlow(ctx, rq.method+" "+req.URL.Path, attempt)()
 	hr, err := c.http.Do(req)
 	if err != nil {
 		pacer.Release(rq.cost)
@@ -333,17 +471,49 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 	if rl, rlErr := ratelimit.ExtractRateLimitData(hr.StatusCode, &hr.Header); rlErr == nil {
 		resp.RateLimit = rl
 	}
+	if hr.StatusCode == http.StatusTooManyRequests {
+		now := pacer.clock()
+		_, _, resetAt, _ := ParseRateLimit(hr.Header, now)
+		if ra := parseRetryAfter(hr.Header, now); ra.After(resetAt) {
+			resetAt = ra
+		}
+		resp.retryAt = resetAt
+	}
 	if err != nil {
 		return resp, nil, fmt.Errorf("reading response body (HTTP %d): %w", hr.StatusCode, err)
 	}
 	if len(data) > maxBody {
 		return resp, &httpResult{tooLarge: true}, nil
 	}
-	return resp, &httpResult{contentType: hr.Header.Get("Content-Type"), data: data}, nil
+	return resp, &httpResult{contentType: hr.Header.Get("Content-Type"), location: hr.Header.Get("Location"), data: data}, nil
 }
+
+// watchSlow announces, through OnWait, an exchange still running after
+// LongWait: what it waits for and until when (the HTTP timeout or the
+// context's deadline, whichever comes first). The returned func ends the watch.
+func (c *Client) watchSlow(ctx context.Context, call string, attempt int) func() {
+	if c.onWait == nil {
+		return func() {}
+	}
+	var until time.Time
+	if c.http.Timeout > 0 {
+		until = c.pacer.clock().Add(c.http.Timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (until.IsZero() || d.Before(until)) {
+		until = d
+	}
+	stop := c.afterFunc(LongWait, func() {
+		c.onWait(ctx, Wait{For: "Miro's answer", Call: call, Until: until,
+			Why: fmt.Sprintf("no complete answer after %s (attempt %d of %d)", LongWait, attempt, c.maxAttempts)})
+	})
+	return func() { stop() }
+}
+
+func realAfterFunc(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 
 type httpResult struct {
 	contentType string
+	location    string
 	data        []byte
 	tooLarge    bool // over maxBody: not a Miro page, and retrying will not shrink it
 }
@@ -361,17 +531,79 @@ func scrubURLError(err error) error {
 // decodeBody decodes a 2xx JSON body. A wrong Content-Type alone is tolerated
 // (the body decides); a body that is not JSON gets a message that names the
 // content type, since an HTML page usually means a proxy or captive portal.
-func decodeBody(resp *Response, body *httpResult, out any, token string) error {
-	err := json.Unmarshal(body.data, out)
+// retry says whether trying again may help: yes for a body cut short and for a
+// page that is not JSON at all (a proxy's page comes and goes), no for JSON of
+// the wrong shape (a string where Miro documents a boolean, say), which the
+// same server will send again. page names the page of a list call ("" else).
+func decodeBody(resp *Response, body *httpResult, out any, token, page string) (retry bool, err error) {
+	err = json.Unmarshal(body.data, out)
 	if err == nil {
-		return nil
+		return false, nil
+	}
+	of := ""
+	if page != "" {
+		of = " of " + page
 	}
 	mediaType, _, _ := mime.ParseMediaType(body.contentType)
 	if mediaType != "" && !strings.Contains(mediaType, "json") {
-		return fmt.Errorf("expected a JSON response but got Content-Type %q (HTTP %d): is a proxy or captive portal in the way? body starts %q",
-			body.contentType, resp.StatusCode, truncate(redactToken(string(body.data), token), 60))
+		return true, fmt.Errorf("expected a JSON response%s but got Content-Type %q (HTTP %d): is a proxy or captive portal in the way? body starts %q",
+			of, body.contentType, resp.StatusCode, truncate(redactToken(string(body.data), token), 60))
 	}
-	return fmt.Errorf("decoding JSON response (HTTP %d, %d bytes): %w", resp.StatusCode, len(body.data), err)
+	var se *json.SyntaxError
+	if errors.As(err, &se) && se.Offset >= int64(len(bytes.TrimRight(body.data, " \t\r\n"))) || len(bytes.TrimSpace(body.data)) == 0 {
+		// Cut short: the rest may arrive next time.
+		return true, fmt.Errorf("decoding JSON response%s (HTTP %d, %d bytes): %w", of, resp.StatusCode, len(body.data), err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return false, fmt.Errorf("decoding JSON response%s (HTTP %d, %d bytes): malformed: field %q%s is a JSON %s where Miro documents %s",
+			of, resp.StatusCode, len(body.data), te.Field, describeItem(body.data, out), te.Value, te.Type)
+	}
+	return false, fmt.Errorf("decoding JSON response%s (HTTP %d, %d bytes): malformed: %s", of, resp.StatusCode, len(body.data),
+		truncate(redactToken(err.Error(), token), 200))
+}
+
+// describeItem names the list item that failed to decode, when out is a
+// cursor-paged envelope: its position in data and its id and email, if it has
+// them ("" when it cannot tell).
+func describeItem(data []byte, out any) string {
+	t := reflect.TypeOf(out)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	f, ok := t.Elem().FieldByName("Data")
+	if !ok || f.Type.Kind() != reflect.Slice {
+		return ""
+	}
+	var env struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(data, &env) != nil {
+		return ""
+	}
+	for i, raw := range env.Data {
+		if json.Unmarshal(raw, reflect.New(f.Type.Elem()).Interface()) == nil {
+			continue
+		}
+		var named struct {
+			ID    json.RawMessage `json:"id"`
+			Email any             `json:"email"`
+		}
+		s := fmt.Sprintf(" of item %d", i+1)
+		if json.Unmarshal(raw, &named) == nil {
+			if len(named.ID) > 0 {
+				s += " (id " + truncate(string(named.ID), 40)
+				if e, ok := named.Email.(string); ok && e != "" {
+					s += ", email " + truncate(e, 80)
+				}
+				s += ")"
+			} else if e, ok := named.Email.(string); ok && e != "" {
+				s += " (email " + truncate(e, 80) + ")"
+			}
+		}
+		return s
+	}
+	return ""
 }
 
 // fillError copies Miro's error body (REST or SCIM shape) into e.

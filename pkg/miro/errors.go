@@ -24,7 +24,15 @@ type Error struct {
 	Attempts int
 	// Exhausted is set when a transient failure persisted through every retry.
 	Exhausted bool
-	RateLimit *v2.RateLimitDescription
+	// Malformed is set when a 2xx body arrived whole but does not have the
+	// documented shape; such a call is not retried.
+	Malformed bool
+	// Redirect is set when the server answered 3xx: redirects are not followed.
+	Redirect bool
+	// ResetTooFar is set for a 429 whose announced reset lies further ahead
+	// than MaxRateLimitWait.
+	ResetTooFar bool
+	RateLimit   *v2.RateLimitDescription
 }
 
 func (e *Error) Error() string {
@@ -59,8 +67,15 @@ func (e *Error) GRPCStatus() *status.Status {
 }
 
 func (e *Error) grpcCode() codes.Code {
-	if e.Exhausted {
+	switch {
+	case e.Exhausted:
 		return codes.Aborted
+	case e.Malformed:
+		return codes.Internal // Miro broke its documented contract; retrying will not help
+	case e.Redirect:
+		return codes.FailedPrecondition // the base URL points somewhere that is not Miro's API
+	case e.ResetTooFar:
+		return codes.ResourceExhausted // not Unavailable: the SDK would retry that at once, forever
 	}
 	switch {
 	case e.StatusCode == 0:

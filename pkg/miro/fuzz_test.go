@@ -72,6 +72,10 @@ func FuzzDecodeMemberPage(f *testing.F) {
 	f.Add([]byte(` [ {"id":"\u00e9\ud800"} ] `))
 	f.Add([]byte(`{"data":[{"id":"1","lastActivityAt":""}]}`))
 	f.Add([]byte(`{"data":"x"}`))
+	f.Add([]byte(`{"cursor":"c2","data":[{"id":"1","active":"yes"}]}`))
+	f.Add([]byte(`{"cursor":"c2","data":[{"id":8,"email":"a@x.com"}]}`))
+	f.Add([]byte(`{"cursor":{"x":1},"data":[]}`))
+	f.Add([]byte(`{"data":[{"id":null,"email":"a@x.com"},{"id":""}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		members, err := decodeMemberList(data)
 		var page cursorList[Member]
@@ -218,3 +222,37 @@ func FuzzFlexString(f *testing.F) {
 }
 
 func isRangeErr(err error) bool { return errors.Is(err, strconv.ErrRange) }
+
+// FuzzDecodeBody: the client's decoder never panics on a 2xx body, and a body
+// it refuses gets an error that names the page, and is either retried (cut
+// short, or not JSON at all) or final (the wrong shape), never both.
+func FuzzDecodeBody(f *testing.F) {
+	for _, b := range []string{
+		`{"cursor":"c2","data":[{"id":"1","active":true}]}`,
+		`{"cursor":"c2","data":[{"id":"1","active":"yes"}]}`,
+		`{"data":[{"id":8,"email":"a@x.com"}]}`,
+		`{"data":{"id":"1"}}`,
+		`{"cursor":{"x":1},"data":[]}`,
+		`{"data":[{"id":"1"`,
+		``,
+		`<html></html>`,
+		`{"data":[{"id":"1"}]} trailing`,
+		`{"data":[{"lastActivityAt":12}]}`,
+	} {
+		f.Add([]byte(b), "application/json")
+	}
+	f.Add([]byte(`<html></html>`), "text/html")
+	f.Fuzz(func(t *testing.T, data []byte, contentType string) {
+		var out cursorList[Member]
+		retry, err := decodeBody(&Response{StatusCode: 200}, &httpResult{contentType: contentType, data: data}, &out, testToken, "the page at cursor \"c1\"")
+		if err == nil {
+			if retry {
+				t.Fatal("a decoded body asks for a retry")
+			}
+			return
+		}
+		if !bytes.Contains([]byte(err.Error()), []byte(`the page at cursor "c1"`)) {
+			t.Fatalf("error %q does not name the page", err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package miro
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,6 +47,44 @@ type Pacer struct {
 
 	now   func() time.Time
 	stats PacerStats
+
+	onWait    func(ctx context.Context, w Wait) // told of long waits (see Options.OnWait)
+	announced time.Time                         // the end of the latest wait told to onWait
+	blockWhy  string                            // why callers are held until blocked
+}
+
+// MaxRateLimitWait bounds how long a 429 holds callers. Miro's credit windows
+// last a minute; a reset announced further ahead is not waited for: the call
+// that got it fails at once with the announced time (see Client.do), and other
+// callers wait at most this long before they learn the same.
+const MaxRateLimitWait = 5 * time.Minute
+
+func (p *Pacer) clock() time.Time { return p.now() }
+
+func (p *Pacer) setOnWait(f func(ctx context.Context, w Wait)) {
+	p.mu.Lock()
+	p.onWait = f
+	p.mu.Unlock()
+}
+
+// announce returns the wait to tell onWait about, once per wait however many
+// callers share it: a wait of at least LongWait ending after the last one told.
+func (p *Pacer) announce(wait time.Duration) (Wait, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.onWait == nil || wait < LongWait {
+		return Wait{}, false
+	}
+	until := p.now().Add(wait)
+	if !until.After(p.announced.Add(time.Second)) {
+		return Wait{}, false
+	}
+	p.announced = until
+	why := p.blockWhy
+	if why == "" {
+		why = "the credit budget of this window is spent"
+	}
+	return Wait{For: "Miro's rate-limit reset", Until: until, Why: why}, true
 }
 
 // min429Wait is the least a 429 makes every caller wait.
@@ -108,6 +147,9 @@ func (p *Pacer) Acquire(ctx context.Context, cost int) error {
 		wait := p.tryAcquire(cost, urgent, waited)
 		if wait <= 0 {
 			return nil
+		}
+		if w, ok := p.announce(wait); ok {
+			p.onWait(ctx, w)
 		}
 		if urgent {
 			p.mu.Lock()
@@ -174,6 +216,9 @@ func (p *Pacer) tryAcquire(cost int, urgent, waited bool) time.Duration {
 		return 10 * time.Millisecond
 	}
 	until := p.resetAt.Add(p.Margin)
+	if until.After(p.blocked) {
+		p.blockWhy = fmt.Sprintf("the credit budget of this window is spent (%d of %d credits left, %d needed)", max(p.remaining, 0), p.limit, cost)
+	}
 	p.noteWait(until)
 	return until.Sub(now)
 }
@@ -266,8 +311,15 @@ func (p *Pacer) Observe(cost, statusCode int, h http.Header) {
 		// clocks disagree: wait a little anyway rather than hammer a server that
 		// just said no. (A 429 of a call that was in flight when the wait began
 		// leaves the shared wait as it is.)
-		if now := p.now(); !until.After(now) && !p.blocked.After(now) {
+		now := p.now()
+		if !until.After(now) && !p.blocked.After(now) {
 			until = now.Add(min429Wait)
+		}
+		if until.After(now.Add(MaxRateLimitWait)) {
+			until = now.Add(MaxRateLimitWait)
+		}
+		if until.Add(p.Margin).After(p.blocked) {
+			p.blockWhy = "Miro answered HTTP 429 (too many requests)"
 		}
 		p.noteWait(until.Add(p.Margin))
 	}

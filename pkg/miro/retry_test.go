@@ -35,9 +35,8 @@ var faults = map[string]fault{
 	"invalid JSON": func(_ *testing.T, w http.ResponseWriter) {
 		writeRaw(w, 200, "application/json", `{"limit":100,"data":[{"id":"1"`)
 	},
-	"wrong JSON type": func(_ *testing.T, w http.ResponseWriter) {
-		writeRaw(w, 200, "application/json", `{"data":{"id":"1"}}`)
-	},
+	// JSON of the wrong shape ({"data":{"id":"1"}}) is not transient: it fails
+	// at once (TestMalformedBodiesFailAtOnce).
 	"HTML 200 page": func(_ *testing.T, w http.ResponseWriter) {
 		writeRaw(w, 200, "text/html; charset=utf-8", "<!doctype html><html><title>Sign in to the Wi-Fi</title></html>")
 	},
