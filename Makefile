@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build build-lambda demo test generate check-generated bench lint clean
+.PHONY: all build build-lambda demo test generate check-generated bench lint clean k8s-smoke
 
 all: build
 
@@ -41,6 +41,10 @@ bench:
 
 lint:
 	./scripts/ci/lint.sh
+
+## k8s-smoke: the container image in service mode as docs/kubernetes/deployment.yaml runs it, against the stand-ins (root, podman).
+k8s-smoke:
+	./scripts/ci/k8s-smoke.sh
 
 clean:
 	rm -rf $(BIN) dist sync.c1z

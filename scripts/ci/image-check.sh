@@ -178,3 +178,8 @@ fi
 (( ${took%.*} < STOP_BUDGET )) || die "SIGTERM took ${took}s to stop the sync (budget ${STOP_BUDGET}s)"
 
 log "images OK: $IMAGE (user $user, entrypoint $entrypoint), $LAMBDA_IMAGE (entrypoint $lentry)"
+
+# Service mode as the Kubernetes manifest runs it (opt-in until main.go stops cleanly on SIGTERM).
+if [[ "${K8S_SMOKE:-0}" == 1 ]]; then
+  IMAGE=$IMAGE "$CI_ROOT/scripts/ci/k8s-smoke.sh"
+fi
