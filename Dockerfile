@@ -11,7 +11,7 @@ COPY baton-miro /baton-miro
 
 # distroless "nonroot" user; Kubernetes manifests set runAsUser 65532 to match.
 USER 65532:65532
-# main() cancels its context on SIGTERM (and SIGINT), so the default stop signal
-# lets a sync stop cleanly.
+# main() supervises the SDK's process: on SIGTERM it stops it, removes its
+# temporary files and exits (0 in service mode, 143 for a one-shot sync).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/baton-miro"]

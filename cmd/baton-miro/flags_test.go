@@ -84,7 +84,8 @@ func TestSupervised(t *testing.T) {
 	for args, want := range map[string]bool{
 		"":                                     true,
 		"-f x.c1z --workers 4":                 true,
-		"--help":                               true,
+		"--help":                               false,
+		"--version":                            false,
 		"capabilities":                         false,
 		"config":                               false,
 		"lambda":                               false,

@@ -39,14 +39,16 @@ const exitInvalidArgument = 3
 
 // supervised reports whether this process should supervise a child rather
 // than run the SDK itself: not when it is that child, the SDK's connector
-// process, the Lambda server, or a subcommand that never starts a sync.
+// process, the Lambda server, or a subcommand or flag that never starts a sync
+// (which must work on a read-only filesystem).
 func supervised(args []string, getenv func(string) string) bool {
 	if getenv(childEnv) != "" {
 		return false
 	}
 	for _, a := range args {
 		switch a {
-		case "_connector-service", "lambda", "capabilities", "config", "completion", "health-check", "help":
+		case "_connector-service", "lambda", "capabilities", "config", "completion", "health-check", "help",
+			"-h", "--help", "--version":
 			return false
 		}
 	}

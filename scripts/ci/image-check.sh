@@ -179,7 +179,7 @@ fi
 
 log "images OK: $IMAGE (user $user, entrypoint $entrypoint), $LAMBDA_IMAGE (entrypoint $lentry)"
 
-# Service mode as the Kubernetes manifest runs it (opt-in until main.go stops cleanly on SIGTERM).
-if [[ "${K8S_SMOKE:-0}" == 1 ]]; then
+# Service mode as the Kubernetes manifest runs it (K8S_SMOKE=0 skips it).
+if [[ "${K8S_SMOKE:-1}" == 1 ]]; then
   IMAGE=$IMAGE "$CI_ROOT/scripts/ci/k8s-smoke.sh"
 fi
