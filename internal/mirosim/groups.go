@@ -105,11 +105,6 @@ func generateGroups(o GenOptions, org *Org) []Group {
 	return groups
 }
 
-// teamByID finds a team in a slice sorted by id.
-func teamByID(ts []Team, id string) *Team { return byID(ts, id, teamID) }
-
-// ---- JSON shapes ----
-
 type groupOut struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
@@ -137,8 +132,6 @@ type teamGroupOut struct {
 	Type string `json:"type"`
 }
 
-// ---- lookups (callers hold s.mu) ----
-
 func (s *Server) group(id string) *Group {
 	return byID(s.org.Groups, id, func(g *Group) string { return g.ID })
 }
@@ -146,8 +139,6 @@ func (s *Server) group(id string) *Group {
 func (c *call) groupNotFound() {
 	c.restError(http.StatusNotFound, "notFound", "User group "+c.r.PathValue("group")+" not found")
 }
-
-// ---- handlers ----
 
 func (s *Server) listGroups(c *call) {
 	limit, after, ok := c.pageArgs("groups:")

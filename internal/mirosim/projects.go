@@ -65,8 +65,6 @@ func generateProjects(r *rand.Rand, org *Org, pools [][]int,
 	return projects, byTeam
 }
 
-// ---- JSON shapes ----
-
 type projectOut struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -80,13 +78,9 @@ type projectMemberOut struct {
 	Type  string `json:"type"`
 }
 
-// ---- lookups (callers hold s.mu) ----
-
 func (s *Server) project(id string) *Project {
 	return byID(s.org.Projects, id, func(p *Project) string { return p.ID })
 }
-
-// ---- handlers ----
 
 func (s *Server) listProjects(c *call) {
 	teamID := c.r.PathValue("team")

@@ -1,0 +1,104 @@
+package mirosim
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (c *call) send(status int, ctype string, body []byte) {
+	if body != nil {
+		c.w.Header().Set("Content-Type", ctype)
+		c.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(body)
+}
+
+func marshal(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // keep "Data & Analytics" readable; still valid JSON
+	_ = enc.Encode(v)
+	return b.Bytes()
+}
+
+const (
+	notJSON  = `{"type":"cursor-list","data":[{"id":"1",}` + "\x00"
+	htmlPage = `<!DOCTYPE html><html><head><title>Miro</title></head><body><h1>Something went wrong</h1></body></html>`
+)
+
+// ok writes a successful answer (v nil = no body), broken as the route's Malformation asks.
+func (c *call) ok(status int, v any) {
+	ctype := "application/json"
+	if c.scim {
+		ctype = "application/scim+json"
+	}
+	var body []byte
+	if v != nil {
+		body = marshal(v)
+	}
+	switch c.mal {
+	case MalformedJSON:
+		c.send(http.StatusOK, ctype, []byte(notJSON))
+	case MalformedHTML:
+		c.send(http.StatusOK, "text/html; charset=utf-8", []byte(htmlPage))
+	case MalformedContentType:
+		c.send(status, "text/plain; charset=utf-8", body)
+	default:
+		c.send(status, ctype, body)
+	}
+}
+
+type restErr struct {
+	Status  int    `json:"status"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Context any    `json:"context,omitempty"`
+	Type    string `json:"type"`
+}
+
+func (c *call) restError(status int, code, msg string) {
+	c.send(status, "application/json", marshal(restErr{Status: status, Code: code, Message: msg, Type: "error"}))
+}
+
+type fieldErr struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (c *call) invalidParam(field, msg string) {
+	c.send(http.StatusBadRequest, "application/json", marshal(restErr{Status: 400, Code: "invalidParameters",
+		Message: msg, Type: "error", Context: map[string][]fieldErr{"fields": {{Field: field, Message: msg}}}}))
+}
+
+func (c *call) scimError(status int, scimType, detail string) {
+	body := map[string]any{"schemas": []string{scimErrorSchema}, "status": strconv.Itoa(status), "detail": detail}
+	if scimType != "" {
+		body["scimType"] = scimType
+	}
+	c.send(status, "application/scim+json", marshal(body))
+}
+
+func (c *call) decode(v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, 1<<20)).Decode(v); err != nil {
+		c.restError(http.StatusBadRequest, "invalidParameters", "Request body is not valid JSON: "+err.Error())
+		return false
+	}
+	return true
+}
+
+const millisZ = "2006-01-02T15:04:05.000Z07:00"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(millisZ)
+}
+
+// huge makes a 1 MiB string ending in suffix, for MalformedHugeStrings.
+func huge(suffix string) string { return strings.Repeat("x", 1<<20) + suffix }
