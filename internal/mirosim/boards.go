@@ -288,9 +288,9 @@ func (s *Server) boardJSON(b *Board, big bool) boardOut {
 	return o
 }
 
-func (s *Server) board(id string) *Board {
-	return byID(s.org.Boards, id, func(b *Board) string { return b.ID })
-}
+func boardID(b *Board) string { return b.ID }
+
+func (s *Server) board(id string) *Board { return byID(s.org.Boards, id, boardID) }
 
 // listBoards: team_id and/or project_id select a team's or project's boards (query and owner are then
 // ignored); without either, every board of the org matches (the token's user is a Content Admin), narrowed
@@ -321,54 +321,49 @@ func (s *Server) listBoards(c *call) {
 			order = "last_created"
 		}
 	}
-	s.mu.RLock()
-	if teamID != "" && s.team(teamID) == nil {
-		s.mu.RUnlock()
-		c.restError(http.StatusNotFound, "notFound", "Team "+teamID+" not found")
-		return
-	}
-	if projectID != "" && s.project(projectID) == nil {
-		s.mu.RUnlock()
-		c.restError(http.StatusNotFound, "notFound", "Project "+projectID+" not found")
-		return
-	}
-	low := strings.ToLower(query)
-	var matched []*Board
-	for i := range s.org.Boards {
-		b := &s.org.Boards[i]
-		switch {
-		case byContainer:
-			if (teamID != "" && b.TeamID != teamID) || (projectID != "" && b.ProjectID != projectID) {
+	s.reading(func() answer {
+		if teamID != "" && s.team(teamID) == nil {
+			return c.refuse(http.StatusNotFound, "notFound", "Team "+teamID+" not found")
+		}
+		if projectID != "" && s.project(projectID) == nil {
+			return c.refuse(http.StatusNotFound, "notFound", "Project "+projectID+" not found")
+		}
+		low := strings.ToLower(query)
+		var matched []*Board
+		for i := range s.org.Boards {
+			b := &s.org.Boards[i]
+			switch {
+			case byContainer:
+				if (teamID != "" && b.TeamID != teamID) || (projectID != "" && b.ProjectID != projectID) {
+					continue
+				}
+			case owner != "" && b.OwnerID != owner:
+				continue
+			case low != "" && !strings.Contains(strings.ToLower(b.Name), low) &&
+				!strings.Contains(strings.ToLower(b.Description), low):
 				continue
 			}
-		case owner != "" && b.OwnerID != owner:
-			continue
-		case low != "" && !strings.Contains(strings.ToLower(b.Name), low) &&
-			!strings.Contains(strings.ToLower(b.Description), low):
-			continue
+			matched = append(matched, b)
 		}
-		matched = append(matched, b)
-	}
-	slices.SortStableFunc(matched, func(a, b *Board) int {
-		var c int
-		switch order {
-		case "last_created":
-			c = b.CreatedAt.Compare(a.CreatedAt)
-		case "alphabetically":
-			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-		default: // last_modified, last_opened (no open times are kept: the last change stands in)
-			c = b.ModifiedAt.Compare(a.ModifiedAt)
+		slices.SortStableFunc(matched, func(a, b *Board) int {
+			var c int
+			switch order {
+			case "last_created":
+				c = b.CreatedAt.Compare(a.CreatedAt)
+			case "alphabetically":
+				c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+			default: // last_modified, last_opened (no open times are kept: the last change stands in)
+				c = b.ModifiedAt.Compare(a.ModifiedAt)
+			}
+			return cmp.Or(c, strings.Compare(a.ID, b.ID))
+		})
+		page := offsetPage(matched, offset, limit, c.mal)
+		data := make([]boardOut, len(page))
+		for i, b := range page {
+			data[i] = s.boardJSON(b, i == 0 && c.mal == MalformedHugeStrings)
 		}
-		return cmp.Or(c, strings.Compare(a.ID, b.ID))
+		return offsetReply(c, data, len(matched), offset, limit)
 	})
-	page := offsetPage(matched, offset, limit, c.mal)
-	data := make([]boardOut, len(page))
-	for i, b := range page {
-		data[i] = s.boardJSON(b, i == 0 && c.mal == MalformedHugeStrings)
-	}
-	s.mu.RUnlock()
-	c.ok(http.StatusOK, offsetList{Data: data, Total: len(matched), Size: len(data), Offset: offset, Limit: limit,
-		Links: c.offsetLinks(len(matched), offset, limit), Type: "list"})
 }
 
 // listBoardMembers leaves out users who are no longer org members.
@@ -377,25 +372,22 @@ func (s *Server) listBoardMembers(c *call) {
 	if !ok {
 		return
 	}
-	s.mu.RLock()
-	b := s.board(c.r.PathValue("board"))
-	if b == nil {
-		s.mu.RUnlock()
-		c.restError(http.StatusNotFound, "notFound", "Board "+c.r.PathValue("board")+" not found")
-		return
-	}
-	all := make([]boardMemberOut, 0, len(b.Members))
-	for _, m := range b.Members {
-		if i := s.memberIndex(m.UserID); i >= 0 {
-			all = append(all, boardMemberOut{ID: m.UserID, Name: memberName(&s.org.Members[i]), Role: m.Role,
-				Type: "board_member"})
+	s.reading(func() answer {
+		b := s.board(c.r.PathValue("board"))
+		if b == nil {
+			return c.refuse(http.StatusNotFound, "notFound", "Board "+c.r.PathValue("board")+" not found")
 		}
-	}
-	s.mu.RUnlock()
-	data := append([]boardMemberOut{}, offsetPage(all, offset, limit, c.mal)...)
-	if len(data) > 0 && c.mal == MalformedHugeStrings {
-		data[0].Name = huge("")
-	}
-	c.ok(http.StatusOK, offsetList{Data: data, Total: len(all), Size: len(data), Offset: offset, Limit: limit,
-		Links: c.offsetLinks(len(all), offset, limit), Type: "list"})
+		all := make([]boardMemberOut, 0, len(b.Members))
+		for _, m := range b.Members {
+			if i := s.memberIndex(m.UserID); i >= 0 {
+				all = append(all, boardMemberOut{ID: m.UserID, Name: memberName(&s.org.Members[i]), Role: m.Role,
+					Type: "board_member"})
+			}
+		}
+		data := append([]boardMemberOut{}, offsetPage(all, offset, limit, c.mal)...)
+		if len(data) > 0 && c.mal == MalformedHugeStrings {
+			data[0].Name = huge("")
+		}
+		return offsetReply(c, data, len(all), offset, limit)
+	})
 }

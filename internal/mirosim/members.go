@@ -14,39 +14,39 @@ type named struct {
 }
 
 func (s *Server) getToken(c *call) {
-	s.mu.RLock()
-	u := s.tokenUser()
-	user := named{Type: "user", Name: u.DisplayName, ID: u.ID}
-	team := named{Type: "team", Name: s.org.Name + " team", ID: s.org.ID}
-	if len(s.org.Teams) > 0 {
-		team = named{Type: "team", Name: s.org.Teams[0].Name, ID: s.org.Teams[0].ID}
-	}
-	orgName := s.org.Name
-	s.mu.RUnlock()
-	if c.mal == MalformedHugeStrings {
-		orgName = huge("")
-	}
-	c.ok(http.StatusOK, map[string]any{
-		"type":         "oAuthToken",
-		"organization": named{Type: "organization", Name: orgName, ID: s.orgID},
-		"team":         team,
-		"createdBy":    user,
-		"user":         user,
-		"scopes":       c.opts.Scopes,
-		// Not in the spec, but seen in captured responses: clients must ignore unknown fields.
-		"application": named{Type: "application", Name: "Baton Miro Simulator", ID: "3458764599999999999"},
+	s.reading(func() answer {
+		u := s.tokenUser()
+		user := named{Type: "user", Name: u.DisplayName, ID: u.ID}
+		team := named{Type: "team", Name: s.org.Name + " team", ID: s.org.ID}
+		if len(s.org.Teams) > 0 {
+			team = named{Type: "team", Name: s.org.Teams[0].Name, ID: s.org.Teams[0].ID}
+		}
+		orgName := s.org.Name
+		if c.mal == MalformedHugeStrings {
+			orgName = huge("")
+		}
+		return c.reply(http.StatusOK, map[string]any{
+			"type":         "oAuthToken",
+			"organization": named{Type: "organization", Name: orgName, ID: s.orgID},
+			"team":         team,
+			"createdBy":    user,
+			"user":         user,
+			"scopes":       c.opts.Scopes,
+			// Not in the spec, but seen in captured responses: clients must ignore unknown fields.
+			"application": named{Type: "application", Name: "Baton Miro Simulator", ID: "3458764599999999999"},
+		})
 	})
 }
 
 func (s *Server) getOrg(c *call) {
-	s.mu.RLock()
-	o := map[string]any{"id": s.org.ID, "name": s.org.Name, "plan": s.org.Plan,
-		"fullLicensesPurchased": s.org.FullLicensesPurchased, "type": "organization"}
-	s.mu.RUnlock()
-	if c.mal == MalformedHugeStrings {
-		o["name"] = huge("")
-	}
-	c.ok(http.StatusOK, o)
+	s.reading(func() answer {
+		o := map[string]any{"id": s.org.ID, "name": s.org.Name, "plan": s.org.Plan,
+			"fullLicensesPurchased": s.org.FullLicensesPurchased, "type": "organization"}
+		if c.mal == MalformedHugeStrings {
+			o["name"] = huge("")
+		}
+		return c.reply(http.StatusOK, o)
+	})
 }
 
 type memberOut struct {
@@ -109,14 +109,14 @@ func (s *Server) listMembers(c *call) {
 		return (role == "" || m.Role == role) && (license == "" || m.License == license) &&
 			(active == "" || m.Active == wantActive)
 	}
-	s.mu.RLock()
-	page, next := pageAfter(s.org.Members, func(m *Member) string { return m.ID }, keep, cursor, limit, c.mal)
-	data := make([]memberOut, len(page))
-	for i, m := range page {
-		data[i] = memberJSON(m, i == 0 && c.mal == MalformedHugeStrings)
-	}
-	s.mu.RUnlock()
-	writeCursorPage(c, limit, next, func(k string) string { return k }, data)
+	s.reading(func() answer {
+		page, next := pageAfter(s.org.Members, memberID, keep, cursor, limit, c.mal)
+		data := make([]memberOut, len(page))
+		for i, m := range page {
+			data[i] = memberJSON(m, i == 0 && c.mal == MalformedHugeStrings)
+		}
+		return cursorPage(c, limit, next, func(k string) string { return k }, data)
+	})
 }
 
 // membersByEmail answers ?emails=: a bare JSON array, every other parameter ignored.
@@ -131,34 +131,39 @@ func (s *Server) membersByEmail(c *call, raw string) {
 		c.invalidParam("emails", "emails accepts at most 10 addresses")
 		return
 	}
-	data := []memberOut{}
-	seen := map[string]bool{}
-	s.mu.RLock()
-	for _, e := range emails {
-		id, ok := s.emails[strings.ToLower(e)]
-		if !ok || seen[id] {
-			continue
+	s.reading(func() answer {
+		data := []memberOut{}
+		seen := map[string]bool{}
+		for _, e := range emails {
+			id, ok := s.emails[strings.ToLower(e)]
+			if !ok || seen[id] {
+				continue
+			}
+			seen[id] = true
+			if i := s.memberIndex(id); i >= 0 {
+				data = append(data, memberJSON(&s.org.Members[i], len(data) == 0 && c.mal == MalformedHugeStrings))
+			}
 		}
-		seen[id] = true
-		if i := s.memberIndex(id); i >= 0 {
-			data = append(data, memberJSON(&s.org.Members[i], len(data) == 0 && c.mal == MalformedHugeStrings))
-		}
-	}
-	s.mu.RUnlock()
-	c.ok(http.StatusOK, data)
+		return c.reply(http.StatusOK, data)
+	})
 }
 
 func (s *Server) getMember(c *call) {
-	s.mu.RLock()
-	i := s.memberIndex(c.r.PathValue("id"))
-	var out memberOut
-	if i >= 0 {
-		out = memberJSON(&s.org.Members[i], c.mal == MalformedHugeStrings)
+	s.reading(func() answer {
+		i := s.memberIndex(c.r.PathValue("id"))
+		if i < 0 {
+			return c.refuse(http.StatusNotFound, "notFound", "Organization member "+c.r.PathValue("id")+" not found")
+		}
+		return c.reply(http.StatusOK, memberJSON(&s.org.Members[i], c.mal == MalformedHugeStrings))
+	})
+}
+
+// memberWithEmail finds the id of the org member with email (any case, spaces trimmed), or answers 404.
+// The caller holds s.mu.
+func (s *Server) memberWithEmail(c *call, email string) (string, answer) {
+	uid, ok := s.emails[strings.ToLower(strings.TrimSpace(email))]
+	if !ok {
+		return "", c.refuse(http.StatusNotFound, "notFound", "No organization member with email "+email)
 	}
-	s.mu.RUnlock()
-	if i < 0 {
-		c.restError(http.StatusNotFound, "notFound", "Organization member "+c.r.PathValue("id")+" not found")
-		return
-	}
-	c.ok(http.StatusOK, out)
+	return uid, nil
 }

@@ -70,20 +70,25 @@ func (c *call) cursorFor(next string, enc func(string) string) (string, bool) {
 	return cursor, false
 }
 
-// writeCursorPage answers one page of a cursor list; enc turns the last key of
+// cursorPage answers one page of a cursor list; enc turns the last key of
 // the page into the next cursor. The malformations of cursorFor apply.
-func writeCursorPage[T any](c *call, limit int, next string, enc func(string) string, data []T) {
+func cursorPage[T any](c *call, limit int, next string, enc func(string) string, data []T) answer {
 	cur, empty := c.cursorFor(next, enc)
 	if empty {
 		data = []T{}
 	}
-	c.ok(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
+	return c.reply(http.StatusOK, cursorList{Limit: limit, Size: len(data), Cursor: cur, Type: "cursor-list", Data: data})
 }
 
 // Opaque cursors: base64 of a prefix and the last key. The prefix binds a cursor to its list, so a
 // member id or another team's cursor is rejected instead of silently paging the wrong thing.
 func encCursor(prefix, key string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(prefix + key))
+}
+
+// listCursor is the cursor encoder of the list that prefix names.
+func listCursor(prefix string) func(string) string {
+	return func(key string) string { return encCursor(prefix, key) }
 }
 
 func decCursor(prefix, cur string) (string, bool) {
@@ -97,7 +102,6 @@ func decCursor(prefix, cur string) (string, bool) {
 	return string(b[len(prefix):]), true
 }
 
-// limit parses Miro's limit parameter: 1..100, default 100.
 // pageArgs validates a cursor list's limit and cursor, answering 400 itself
 // when either is bad; prefix ties the opaque cursor to one list.
 func (c *call) pageArgs(prefix string) (limit int, after string, ok bool) {
@@ -111,6 +115,7 @@ func (c *call) pageArgs(prefix string) (limit int, after string, ok bool) {
 	return limit, after, true
 }
 
+// limit parses Miro's limit parameter: 1..100, default 100.
 func (c *call) limit() (int, bool) {
 	v := c.r.URL.Query().Get("limit")
 	if v == "" {
@@ -214,4 +219,10 @@ func (c *call) offsetLinks(total, offset, limit int) pageLinks {
 		l.Next = l.Self
 	}
 	return l
+}
+
+// offsetReply answers one page (data) of an offset list of total items.
+func offsetReply[T any](c *call, data []T, total, offset, limit int) answer {
+	return c.reply(http.StatusOK, offsetList{Data: data, Total: total, Size: len(data), Offset: offset, Limit: limit,
+		Links: c.offsetLinks(total, offset, limit), Type: "list"})
 }

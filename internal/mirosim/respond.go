@@ -102,3 +102,27 @@ func fmtTime(t time.Time) string {
 
 // huge makes a 1 MiB string ending in suffix, for MalformedHugeStrings.
 func huge(suffix string) string { return strings.Repeat("x", 1<<20) + suffix }
+
+// An answer is what a handler decided while it held s.mu; it runs once the lock is released, so no handler
+// writes to a client under the org lock and none can return without releasing it.
+type answer func()
+
+// reading decides under the read lock of the org, then answers.
+func (s *Server) reading(decide func() answer) { locked(s.mu.RLock, s.mu.RUnlock, decide)() }
+
+// writing decides under the write lock of the org (decide may change it), then answers.
+func (s *Server) writing(decide func() answer) { locked(s.mu.Lock, s.mu.Unlock, decide)() }
+
+func locked(lock, unlock func(), decide func() answer) answer {
+	lock()
+	defer unlock()
+	return decide()
+}
+
+// reply answers status with v, as ok does.
+func (c *call) reply(status int, v any) answer { return func() { c.ok(status, v) } }
+
+// refuse answers a REST error, as restError does.
+func (c *call) refuse(status int, code, msg string) answer {
+	return func() { c.restError(status, code, msg) }
+}

@@ -22,18 +22,20 @@ type scimErr struct {
 	scimType, detail string
 }
 
-func (c *call) scimFail(e *scimErr) { c.scimError(e.status, e.scimType, e.detail) }
+// scimFail answers e.
+func (c *call) scimFail(e *scimErr) answer {
+	return func() { c.scimError(e.status, e.scimType, e.detail) }
+}
 
 func badValue(detail string) *scimErr { return &scimErr{http.StatusBadRequest, "invalidValue", detail} }
 
-// findVisible returns the index of a SCIM-visible member, else sends 404. The caller holds s.mu.
-func (s *Server) findVisible(c *call) int {
+// findVisible returns the index of a SCIM-visible member, else answers 404. The caller holds s.mu.
+func (s *Server) findVisible(c *call) (int, answer) {
 	i := s.memberIndex(c.r.PathValue("id"))
 	if i < 0 || !scimVisible(&s.org.Members[i]) {
-		c.scimError(http.StatusNotFound, "", "User "+c.r.PathValue("id")+" not found")
-		return -1
+		return -1, c.scimFail(&scimErr{http.StatusNotFound, "", "User " + c.r.PathValue("id") + " not found"})
 	}
-	return i
+	return i, nil
 }
 
 func (s *Server) scimList(c *call) {
@@ -59,55 +61,54 @@ func (s *Server) scimList(c *call) {
 			return
 		}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var all map[string][]scimRef
-	if f.uses("groups") {
-		all = s.groupsOf(nil)
-	}
-	var matched []*Member
-	for i := range s.org.Members {
-		m := &s.org.Members[i]
-		if scimVisible(m) && (f == nil || f.eval(func(a string) []string { return s.attrValues(m, a, all) })) {
-			matched = append(matched, m)
+	s.reading(func() answer {
+		var all map[string][]scimRef
+		if f.uses("groups") {
+			all = s.groupsOf(nil)
 		}
-	}
-	from, n := start-1, count
-	if c.mal == MalformedDuplicates && from > 0 {
-		from-- // repeat the previous page's last user
-	}
-	if c.mal == MalformedOverLimit {
-		n++
-	}
-	page := matched[min(from, len(matched)):min(from+n, len(matched))]
-	if c.mal == MalformedEmptyDataCursor {
-		page = nil
-	}
-	groups := all
-	if groups == nil {
-		ids := make(map[string]bool, len(page))
-		for _, m := range page {
-			ids[m.ID] = true
+		var matched []*Member
+		for i := range s.org.Members {
+			m := &s.org.Members[i]
+			if scimVisible(m) && (f == nil || f.eval(func(a string) []string { return s.attrValues(m, a, all) })) {
+				matched = append(matched, m)
+			}
 		}
-		groups = s.groupsOf(ids)
-	}
-	res := make([]scimUser, len(page))
-	for i, m := range page {
-		res[i] = s.scimUserJSON(c, m, groups[m.ID], i == 0 && c.mal == MalformedHugeStrings)
-	}
-	c.ok(http.StatusOK, map[string]any{"schemas": []string{scimListSchema}, "totalResults": len(matched),
-		"startIndex": start, "itemsPerPage": len(res), "Resources": res})
+		from, n := start-1, count
+		if c.mal == MalformedDuplicates && from > 0 {
+			from-- // repeat the previous page's last user
+		}
+		if c.mal == MalformedOverLimit {
+			n++
+		}
+		page := matched[min(from, len(matched)):min(from+n, len(matched))]
+		if c.mal == MalformedEmptyDataCursor {
+			page = nil
+		}
+		groups := all
+		if groups == nil {
+			ids := make(map[string]bool, len(page))
+			for _, m := range page {
+				ids[m.ID] = true
+			}
+			groups = s.groupsOf(ids)
+		}
+		res := make([]scimUser, len(page))
+		for i, m := range page {
+			res[i] = s.scimUserJSON(c, m, groups[m.ID], i == 0 && c.mal == MalformedHugeStrings)
+		}
+		return c.reply(http.StatusOK, map[string]any{"schemas": []string{scimListSchema}, "totalResults": len(matched),
+			"startIndex": start, "itemsPerPage": len(res), "Resources": res})
+	})
 }
 
 func (s *Server) scimGet(c *call) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	i := s.findVisible(c)
-	if i < 0 {
-		return
-	}
-	m := &s.org.Members[i]
-	c.ok(http.StatusOK, s.scimUserJSON(c, m, s.groupsOf(map[string]bool{m.ID: true})[m.ID], c.mal == MalformedHugeStrings))
+	s.reading(func() answer {
+		i, miss := s.findVisible(c)
+		if miss != nil {
+			return miss
+		}
+		return s.scimUserReply(c, i)
+	})
 }
 
 func (s *Server) scimCreate(c *call) {
@@ -116,27 +117,25 @@ func (s *Server) scimCreate(c *call) {
 		return
 	}
 	now := c.opts.Now().UTC().Truncate(time.Millisecond)
-	s.mu.Lock()
-	m := Member{Role: roleUser, License: "free", Active: true, LicenseAssignedAt: now}
-	if e := s.applyUser(&m, &in); e != nil {
-		s.mu.Unlock()
-		c.scimFail(e)
-		return
-	}
-	if _, dup := s.emails[strings.ToLower(m.Email)]; dup {
-		s.mu.Unlock()
-		c.scimFail(badValue("userName '" + m.Email + "' is invalid: 'not unique'"))
-		return
-	}
-	m.ID = strconv.FormatInt(s.nextID, 10)
-	s.nextID++
-	i, _ := search(s.org.Members, m.ID, memberID)
-	s.org.Members = slices.Insert(s.org.Members, i, m)
-	s.emails[strings.ToLower(m.Email)] = m.ID
-	out := s.scimUserJSON(c, &s.org.Members[i], nil, c.mal == MalformedHugeStrings)
-	s.mu.Unlock()
-	c.w.Header().Set("Location", out.Meta["location"])
-	c.ok(http.StatusCreated, out)
+	s.writing(func() answer {
+		m := Member{Role: roleUser, License: "free", Active: true, LicenseAssignedAt: now}
+		if e := s.applyUser(&m, &in); e != nil {
+			return c.scimFail(e)
+		}
+		if _, dup := s.emails[strings.ToLower(m.Email)]; dup {
+			return c.scimFail(badValue("userName '" + m.Email + "' is invalid: 'not unique'"))
+		}
+		m.ID = strconv.FormatInt(s.nextID, 10)
+		s.nextID++
+		i, _ := search(s.org.Members, m.ID, memberID)
+		s.org.Members = slices.Insert(s.org.Members, i, m)
+		s.emails[strings.ToLower(m.Email)] = m.ID
+		out := s.scimUserJSON(c, &s.org.Members[i], nil, c.mal == MalformedHugeStrings)
+		return func() {
+			c.w.Header().Set("Location", out.Meta["location"])
+			c.ok(http.StatusCreated, out)
+		}
+	})
 }
 
 // commit checks the org-wide rules on a changed copy of member i and stores it. The caller holds s.mu.
@@ -182,24 +181,7 @@ func (s *Server) scimReplace(c *call) {
 	if !c.readSCIM(&in) {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.findVisible(c)
-	if i < 0 {
-		return
-	}
-	m := s.org.Members[i]
-	m.AdminRoles = slices.Clone(m.AdminRoles)
-	if e := s.applyUser(&m, &in); e != nil {
-		c.scimFail(e)
-		return
-	}
-	if e := s.commit(i, &m); e != nil {
-		c.scimFail(e)
-		return
-	}
-	c.ok(http.StatusOK, s.scimUserJSON(c, &s.org.Members[i], s.groupsOf(map[string]bool{m.ID: true})[m.ID],
-		c.mal == MalformedHugeStrings))
+	s.scimChange(c, func(m *Member) *scimErr { return s.applyUser(m, &in) })
 }
 
 func (s *Server) scimPatch(c *call) {
@@ -213,55 +195,61 @@ func (s *Server) scimPatch(c *call) {
 		c.scimError(http.StatusBadRequest, "invalidSyntax", "Operations must hold at least one operation")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.findVisible(c)
-	if i < 0 {
-		return
-	}
-	// Operations apply to a copy: one failing operation leaves the user untouched.
-	m := s.org.Members[i]
-	m.AdminRoles = slices.Clone(m.AdminRoles)
-	for _, op := range in.Operations {
-		if e := s.applyOp(&m, op); e != nil {
-			c.scimFail(e)
-			return
+	s.scimChange(c, func(m *Member) *scimErr {
+		for _, op := range in.Operations {
+			if e := s.applyOp(m, op); e != nil {
+				return e
+			}
 		}
-	}
-	if e := s.commit(i, &m); e != nil {
-		c.scimFail(e)
-		return
-	}
-	c.ok(http.StatusOK, s.scimUserJSON(c, &s.org.Members[i], s.groupsOf(map[string]bool{m.ID: true})[m.ID],
-		c.mal == MalformedHugeStrings))
+		return nil
+	})
 }
 
 func (s *Server) scimDelete(c *call) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.findVisible(c)
-	if i < 0 {
-		return
-	}
-	m := &s.org.Members[i]
-	if !s.keepsAdmin(m, nil) {
-		c.scimError(http.StatusConflict, "", "The last Company Admin of the organization cannot be deleted")
-		return
-	}
-	for ti := range s.org.Teams {
-		t := &s.org.Teams[ti]
-		if j := teamMemberIndex(t, m.ID); j >= 0 && lastAdmin(t, j) {
-			c.scimError(http.StatusConflict, "", "User is the last admin of team "+t.ID+" and cannot be deleted")
-			return
+	s.writing(func() answer {
+		i, miss := s.findVisible(c)
+		if miss != nil {
+			return miss
 		}
-	}
-	for ti := range s.org.Teams {
-		t := &s.org.Teams[ti]
-		if j := teamMemberIndex(t, m.ID); j >= 0 {
-			t.Members = slices.Delete(t.Members, j, j+1)
+		m := &s.org.Members[i]
+		if !s.keepsAdmin(m, nil) {
+			return c.scimFail(&scimErr{http.StatusConflict, "", "The last Company Admin of the organization cannot be deleted"})
 		}
-	}
-	delete(s.emails, strings.ToLower(m.Email))
-	s.org.Members = slices.Delete(s.org.Members, i, i+1)
-	c.ok(http.StatusNoContent, nil)
+		for ti := range s.org.Teams {
+			t := &s.org.Teams[ti]
+			if j := teamMemberIndex(t, m.ID); j >= 0 && lastAdmin(t, j) {
+				return c.scimFail(&scimErr{http.StatusConflict, "", "User is the last admin of team " + t.ID +
+					" and cannot be deleted"})
+			}
+		}
+		for ti := range s.org.Teams {
+			t := &s.org.Teams[ti]
+			if j := teamMemberIndex(t, m.ID); j >= 0 {
+				t.Members = slices.Delete(t.Members, j, j+1)
+			}
+		}
+		delete(s.emails, strings.ToLower(m.Email))
+		s.org.Members = slices.Delete(s.org.Members, i, i+1)
+		return c.reply(http.StatusNoContent, nil)
+	})
+}
+
+// scimChange applies change to a copy of the SCIM user named by the path and commits the copy, so a change
+// that fails part way leaves the user untouched; it answers with the stored user.
+func (s *Server) scimChange(c *call, change func(*Member) *scimErr) {
+	s.writing(func() answer {
+		i, miss := s.findVisible(c)
+		if miss != nil {
+			return miss
+		}
+		m := s.org.Members[i]
+		m.AdminRoles = slices.Clone(m.AdminRoles)
+		if e := change(&m); e != nil {
+			return c.scimFail(e)
+		}
+		if e := s.commit(i, &m); e != nil {
+			return c.scimFail(e)
+		}
+		return s.scimUserReply(c, i)
+	})
 }

@@ -1,6 +1,9 @@
 package mirosim
 
-import "strings"
+import (
+	"net/http"
+	"strings"
+)
 
 var licenseLabels = map[string]string{"full": "Full", "free": "Free", "free_restricted": "Free Restricted",
 	"full_trial": "Full (Trial)", "basic": "Basic", "standard": "Standard", "advanced": "Advanced",
@@ -158,4 +161,11 @@ func (s *Server) groupsOf(ids map[string]bool) map[string][]scimRef {
 		}
 	}
 	return out
+}
+
+// scimUserReply answers 200 with member i as a SCIM user with its teams. The caller holds s.mu.
+func (s *Server) scimUserReply(c *call, i int) answer {
+	m := &s.org.Members[i]
+	return c.reply(http.StatusOK, s.scimUserJSON(c, m, s.groupsOf(map[string]bool{m.ID: true})[m.ID],
+		c.mal == MalformedHugeStrings))
 }

@@ -55,22 +55,17 @@ func teamMemberIndex(t *Team, uid string) int {
 	return -1
 }
 
-// teamMemberLocked finds the membership named by the path. The caller holds
-// s.mu for writing; when it answers 404 itself it releases the lock.
-func (s *Server) teamMemberLocked(c *call) (*Team, int, bool) {
+// teamMember finds the membership named by the path, or answers 404. The caller holds s.mu.
+func (s *Server) teamMember(c *call) (*Team, int, answer) {
 	t := s.team(c.r.PathValue("team"))
 	if t == nil {
-		s.mu.Unlock()
-		c.teamNotFound()
-		return nil, 0, false
+		return nil, 0, c.teamNotFound
 	}
 	j := teamMemberIndex(t, c.r.PathValue("id"))
 	if j < 0 {
-		s.mu.Unlock()
-		c.teamMemberNotFound()
-		return nil, 0, false
+		return nil, 0, c.teamMemberNotFound
 	}
-	return t, j, true
+	return t, j, nil
 }
 
 func (s *Server) listTeams(c *call) {
@@ -80,14 +75,14 @@ func (s *Server) listTeams(c *call) {
 	}
 	name := strings.ToLower(c.r.URL.Query().Get("name"))
 	keep := func(t *Team) bool { return name == "" || strings.Contains(strings.ToLower(t.Name), name) }
-	s.mu.RLock()
-	page, next := pageAfter(s.org.Teams, func(t *Team) string { return t.ID }, keep, after, limit, c.mal)
-	data := make([]teamOut, len(page))
-	for i, t := range page {
-		data[i] = teamJSON(t, i == 0 && c.mal == MalformedHugeStrings)
-	}
-	s.mu.RUnlock()
-	writeCursorPage(c, limit, next, func(k string) string { return encCursor("teams:", k) }, data)
+	s.reading(func() answer {
+		page, next := pageAfter(s.org.Teams, teamID, keep, after, limit, c.mal)
+		data := make([]teamOut, len(page))
+		for i, t := range page {
+			data[i] = teamJSON(t, i == 0 && c.mal == MalformedHugeStrings)
+		}
+		return cursorPage(c, limit, next, listCursor("teams:"), data)
+	})
 }
 
 func (c *call) teamNotFound() {
@@ -95,18 +90,13 @@ func (c *call) teamNotFound() {
 }
 
 func (s *Server) getTeam(c *call) {
-	s.mu.RLock()
-	t := s.team(c.r.PathValue("team"))
-	var out teamOut
-	if t != nil {
-		out = teamJSON(t, c.mal == MalformedHugeStrings)
-	}
-	s.mu.RUnlock()
-	if t == nil {
-		c.teamNotFound()
-		return
-	}
-	c.ok(http.StatusOK, out)
+	s.reading(func() answer {
+		t := s.team(c.r.PathValue("team"))
+		if t == nil {
+			return c.teamNotFound
+		}
+		return c.reply(http.StatusOK, teamJSON(t, c.mal == MalformedHugeStrings))
+	})
 }
 
 func (s *Server) listTeamMembers(c *call) {
@@ -121,22 +111,20 @@ func (s *Server) listTeamMembers(c *call) {
 		c.invalidParam("role", "role must be one of "+strings.Join(teamRoles, ", "))
 		return
 	}
-	s.mu.RLock()
-	t := s.team(teamID)
-	if t == nil {
-		s.mu.RUnlock()
-		c.teamNotFound()
-		return
-	}
-	by := s.tokenUser().ID
-	keep := func(m *TeamMember) bool { return role == "" || m.Role == role }
-	page, next := pageAfter(t.Members, func(m *TeamMember) string { return m.UserID }, keep, after, limit, c.mal)
-	data := make([]teamMemberOut, len(page))
-	for i, m := range page {
-		data[i] = teamMemberJSON(teamID, m, by)
-	}
-	s.mu.RUnlock()
-	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
+	s.reading(func() answer {
+		t := s.team(teamID)
+		if t == nil {
+			return c.teamNotFound
+		}
+		by := s.tokenUser().ID
+		keep := func(m *TeamMember) bool { return role == "" || m.Role == role }
+		page, next := pageAfter(t.Members, teamUserID, keep, after, limit, c.mal)
+		data := make([]teamMemberOut, len(page))
+		for i, m := range page {
+			data[i] = teamMemberJSON(teamID, m, by)
+		}
+		return cursorPage(c, limit, next, listCursor(prefix), data)
+	})
 }
 
 func (c *call) teamMemberNotFound() {
@@ -145,24 +133,13 @@ func (c *call) teamMemberNotFound() {
 }
 
 func (s *Server) getTeamMember(c *call) {
-	s.mu.RLock()
-	t := s.team(c.r.PathValue("team"))
-	j := -1
-	var out teamMemberOut
-	if t != nil {
-		if j = teamMemberIndex(t, c.r.PathValue("id")); j >= 0 {
-			out = teamMemberJSON(t.ID, &t.Members[j], s.tokenUser().ID)
+	s.reading(func() answer {
+		t, j, miss := s.teamMember(c)
+		if miss != nil {
+			return miss
 		}
-	}
-	s.mu.RUnlock()
-	switch {
-	case t == nil:
-		c.teamNotFound()
-	case j < 0:
-		c.teamMemberNotFound()
-	default:
-		c.ok(http.StatusOK, out)
-	}
+		return c.reply(http.StatusOK, teamMemberJSON(t.ID, &t.Members[j], s.tokenUser().ID))
+	})
 }
 
 // writableTeamRole: the Feb-2026 spec accepts only member and admin in invite and update bodies.
@@ -185,30 +162,23 @@ func (s *Server) inviteTeamMember(c *call) {
 		return
 	}
 	now := c.opts.Now()
-	s.mu.Lock()
-	t := s.team(c.r.PathValue("team"))
-	if t == nil {
-		s.mu.Unlock()
-		c.teamNotFound()
-		return
-	}
-	uid, ok := s.emails[strings.ToLower(strings.TrimSpace(in.Email))]
-	if !ok {
-		s.mu.Unlock()
-		c.restError(http.StatusNotFound, "notFound", "No organization member with email "+in.Email)
-		return
-	}
-	i, found := search(t.Members, uid, teamUserID)
-	if found {
-		s.mu.Unlock()
-		c.restError(http.StatusConflict, "conflict", "User is already a member of the team")
-		return
-	}
-	tm := TeamMember{UserID: uid, Role: in.Role, CreatedAt: now.UTC().Truncate(time.Millisecond)}
-	t.Members = slices.Insert(t.Members, i, tm)
-	out := teamMemberJSON(t.ID, &tm, s.tokenUser().ID)
-	s.mu.Unlock()
-	c.ok(http.StatusCreated, out)
+	s.writing(func() answer {
+		t := s.team(c.r.PathValue("team"))
+		if t == nil {
+			return c.teamNotFound
+		}
+		uid, miss := s.memberWithEmail(c, in.Email)
+		if miss != nil {
+			return miss
+		}
+		i, found := search(t.Members, uid, teamUserID)
+		if found {
+			return c.refuse(http.StatusConflict, "conflict", "User is already a member of the team")
+		}
+		tm := TeamMember{UserID: uid, Role: in.Role, CreatedAt: now.UTC().Truncate(time.Millisecond)}
+		t.Members = slices.Insert(t.Members, i, tm)
+		return c.reply(http.StatusCreated, teamMemberJSON(t.ID, &tm, s.tokenUser().ID))
+	})
 }
 
 // lastAdmin reports whether member j is the only admin of t: a team must keep one.
@@ -234,35 +204,31 @@ func (s *Server) updateTeamMember(c *call) {
 		return
 	}
 	now := c.opts.Now()
-	s.mu.Lock()
-	t, j, ok := s.teamMemberLocked(c)
-	if !ok {
-		return
-	}
-	if in.Role != "admin" && lastAdmin(t, j) {
-		s.mu.Unlock()
-		c.restError(http.StatusConflict, "conflict", "Cannot demote the last admin of the team")
-		return
-	}
-	t.Members[j].Role = in.Role
-	out := teamMemberJSON(t.ID, &t.Members[j], s.tokenUser().ID)
-	s.mu.Unlock()
-	out.ModifiedAt = fmtTime(now.Truncate(time.Millisecond))
-	c.ok(http.StatusOK, out)
+	s.writing(func() answer {
+		t, j, miss := s.teamMember(c)
+		if miss != nil {
+			return miss
+		}
+		if in.Role != "admin" && lastAdmin(t, j) {
+			return c.refuse(http.StatusConflict, "conflict", "Cannot demote the last admin of the team")
+		}
+		t.Members[j].Role = in.Role
+		out := teamMemberJSON(t.ID, &t.Members[j], s.tokenUser().ID)
+		out.ModifiedAt = fmtTime(now.Truncate(time.Millisecond))
+		return c.reply(http.StatusOK, out)
+	})
 }
 
 func (s *Server) deleteTeamMember(c *call) {
-	s.mu.Lock()
-	t, j, ok := s.teamMemberLocked(c)
-	if !ok {
-		return
-	}
-	if lastAdmin(t, j) {
-		s.mu.Unlock()
-		c.restError(http.StatusConflict, "conflict", "Cannot remove the last admin of the team")
-		return
-	}
-	t.Members = slices.Delete(t.Members, j, j+1)
-	s.mu.Unlock()
-	c.ok(http.StatusNoContent, nil)
+	s.writing(func() answer {
+		t, j, miss := s.teamMember(c)
+		if miss != nil {
+			return miss
+		}
+		if lastAdmin(t, j) {
+			return c.refuse(http.StatusConflict, "conflict", "Cannot remove the last admin of the team")
+		}
+		t.Members = slices.Delete(t.Members, j, j+1)
+		return c.reply(http.StatusNoContent, nil)
+	})
 }
