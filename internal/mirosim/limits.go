@@ -139,3 +139,10 @@ func (s *Server) peek(token string) quota {
 	q, _ := s.charge(token, 0)
 	return q
 }
+
+// retryAfter adds Retry-After (whole seconds until reset, at least 1) to a 429 when the options ask for it.
+func (c *call) retryAfter(now, reset time.Time) {
+	if c.opts.RetryAfter {
+		c.w.Header().Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(reset.Sub(now))), 10))
+	}
+}

@@ -3,7 +3,6 @@ package mirosim
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -119,69 +118,85 @@ func bearer(r *http.Request) string {
 
 // dispatch runs auth, rate limits and access checks in the order a gateway would, then the handler.
 func (s *Server) dispatch(c *call, e endpoint) {
-	o := c.opts
-	tok := bearer(c.r)
-	switch e.kind {
+	admitted := true
+	switch tok := bearer(c.r); e.kind {
 	case kindOAuth:
-		s.peek(tok).write(c.w.Header())
-		if tok != o.Token {
-			c.restError(http.StatusBadRequest, "invalidToken", "Invalid token provided")
-			return
-		}
+		admitted = s.admitOAuth(c, tok)
 	case kindREST:
-		if tok != o.Token {
-			s.peek(tok).write(c.w.Header())
-			msg := "Invalid access token"
-			if tok == "" {
-				msg = "No access token provided"
-			}
-			c.restError(http.StatusUnauthorized, "tokenNotProvided", msg)
-			return
-		}
-		q, ok := s.charge(tok, CreditsFor(e.route))
-		q.write(c.w.Header())
-		if !ok {
-			if o.RetryAfter {
-				c.w.Header().Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(q.reset.Sub(q.now))), 10))
-			}
-			c.restError(http.StatusTooManyRequests, "tooManyRequests", "Rate limit exceeded: credits per window spent")
-			return
-		}
-		missing := missingScope(o.Scopes, e.scope)
-		switch {
-		case missing != "":
-			c.restError(http.StatusForbidden, "insufficientPermissions",
-				"Access Denied: the token lacks the "+missing+" scope")
-			return
-		case !e.org:
-			// /v2/boards/...: neither Enterprise-only nor admin-only, and no org id in the path.
-		case o.NotEnterprise:
-			c.restError(http.StatusForbidden, "forbiddenAccess",
-				"This API is available only for organizations on the Enterprise plan")
-			return
-		case o.NotAdmin:
-			c.restError(http.StatusForbidden, "forbiddenAccess",
-				"Only a Company Admin of the organization can use this API")
-			return
-		case c.r.PathValue("org") != s.orgID:
-			c.restError(http.StatusNotFound, "notFound", "Organization "+c.r.PathValue("org")+" not found")
-			return
-		}
+		admitted = s.admitREST(c, e, tok)
 	case kindSCIM:
-		if tok != o.SCIMToken {
-			c.scimError(http.StatusUnauthorized, "", "Token is not valid for this organization")
-			return
-		}
-		now, reset, ok := s.scimAllow(e.route)
-		if !ok {
-			if o.RetryAfter {
-				c.w.Header().Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(reset.Sub(now))), 10))
-			}
-			c.scimError(http.StatusTooManyRequests, "tooManyRequests", "Too many requests")
-			return
-		}
+		admitted = s.admitSCIM(c, e, tok)
 	}
-	e.serve(c)
+	if admitted {
+		e.serve(c)
+	}
+}
+
+// admitOAuth: /v1/oauth-token reports the quota without charging and answers 400 to any token but the REST one.
+func (s *Server) admitOAuth(c *call, tok string) bool {
+	s.peek(tok).write(c.w.Header())
+	if tok != c.opts.Token {
+		c.restError(http.StatusBadRequest, "invalidToken", "Invalid token provided")
+		return false
+	}
+	return true
+}
+
+// admitREST checks token (401, uncharged), credits (429, uncharged), scope, plan, admin and org id, in that order.
+func (s *Server) admitREST(c *call, e endpoint, tok string) bool {
+	o := c.opts
+	if tok != o.Token {
+		s.peek(tok).write(c.w.Header())
+		msg := "Invalid access token"
+		if tok == "" {
+			msg = "No access token provided"
+		}
+		c.restError(http.StatusUnauthorized, "tokenNotProvided", msg)
+		return false
+	}
+	q, ok := s.charge(tok, CreditsFor(e.route))
+	q.write(c.w.Header())
+	if !ok {
+		c.retryAfter(q.now, q.reset)
+		c.restError(http.StatusTooManyRequests, "tooManyRequests", "Rate limit exceeded: credits per window spent")
+		return false
+	}
+	missing := missingScope(o.Scopes, e.scope)
+	switch {
+	case missing != "":
+		c.restError(http.StatusForbidden, "insufficientPermissions",
+			"Access Denied: the token lacks the "+missing+" scope")
+		return false
+	case !e.org:
+		// /v2/boards/...: neither Enterprise-only nor admin-only, and no org id in the path.
+	case o.NotEnterprise:
+		c.restError(http.StatusForbidden, "forbiddenAccess",
+			"This API is available only for organizations on the Enterprise plan")
+		return false
+	case o.NotAdmin:
+		c.restError(http.StatusForbidden, "forbiddenAccess",
+			"Only a Company Admin of the organization can use this API")
+		return false
+	case c.r.PathValue("org") != s.orgID:
+		c.restError(http.StatusNotFound, "notFound", "Organization "+c.r.PathValue("org")+" not found")
+		return false
+	}
+	return true
+}
+
+// admitSCIM checks the SCIM token, then the route's SCIM limit.
+func (s *Server) admitSCIM(c *call, e endpoint, tok string) bool {
+	if tok != c.opts.SCIMToken {
+		c.scimError(http.StatusUnauthorized, "", "Token is not valid for this organization")
+		return false
+	}
+	now, reset, ok := s.scimAllow(e.route)
+	if !ok {
+		c.retryAfter(now, reset)
+		c.scimError(http.StatusTooManyRequests, "tooManyRequests", "Too many requests")
+		return false
+	}
+	return true
 }
 
 // missingScope returns the first of the space-separated scopes in need that have lacks, else "".

@@ -66,13 +66,16 @@ func normalize(o Options) Options {
 
 // Server is an http.Handler over an in-memory Miro Enterprise org.
 type Server struct {
-	mu     sync.RWMutex // guards org, emails, nextID
+	// mu guards org, emails and nextID; handlers take it through reading and writing (respond.go).
+	mu     sync.RWMutex
 	org    *Org
 	orgID  string            // immutable copy for lock-free path checks
 	emails map[string]string // lower-case email -> member id
 	nextID int64
 
-	optMu    sync.Mutex // guards everything below until mux
+	// optMu guards everything below until mux: the options, the fault PRNG (faults.go), the credit and SCIM
+	// windows (limits.go) and the counters. One lock, so a charge, its 429 count and the options it read agree.
+	optMu    sync.Mutex
 	opts     Options
 	rng      *rand.Rand
 	rngSeed  int64
