@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 // Result is one measured sync.

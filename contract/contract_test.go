@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/pkg/connector"
 	"github.com/conductorone/baton-miro/pkg/miro"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 const (

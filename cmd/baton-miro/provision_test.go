@@ -9,9 +9,9 @@ import (
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 // The provisioning fixture: a small hand-made org, so every step names the

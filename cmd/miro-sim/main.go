@@ -1,4 +1,4 @@
-// Command miro-sim serves the Miro API simulator (pkg/mirosim) on a loopback address for demos, benchmarks and
+// Command miro-sim serves the Miro API simulator (internal/mirosim) on a loopback address for demos, benchmarks and
 // manual runs of baton-miro.
 package main
 
@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/conductorone/baton-miro/pkg/mirosim"
+	"github.com/conductorone/baton-miro/internal/mirosim"
 )
 
 func main() {

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/synctest"
 	"github.com/conductorone/baton-miro/pkg/connector"
 	"github.com/conductorone/baton-miro/pkg/miro"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 )
 

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
 	"github.com/conductorone/baton-miro/pkg/connector"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 var boardRoutes = []string{"list_boards", "list_board_members", "list_projects", "list_project_members"}

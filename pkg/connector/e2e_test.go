@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 const simToken = "e2e-access-token"

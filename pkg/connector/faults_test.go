@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
 	"github.com/conductorone/baton-miro/pkg/miro"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )

@@ -19,10 +19,10 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
 	"github.com/conductorone/baton-miro/pkg/miro"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 // The provisioning fixture: a small hand-made org, so every case names the

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/pkg/miro"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 )
 

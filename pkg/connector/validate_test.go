@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )

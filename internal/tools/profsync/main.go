@@ -12,9 +12,9 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 func main() {

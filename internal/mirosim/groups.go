@@ -105,11 +105,6 @@ func generateGroups(o GenOptions, org *Org) []Group {
 	return groups
 }
 
-// teamByID finds a team in a slice sorted by id.
-func teamByID(ts []Team, id string) *Team { return byID(ts, id, teamID) }
-
-// ---- JSON shapes ----
-
 type groupOut struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
@@ -137,47 +132,37 @@ type teamGroupOut struct {
 	Type string `json:"type"`
 }
 
-// ---- lookups (callers hold s.mu) ----
+func groupID(g *Group) string { return g.ID }
 
-func (s *Server) group(id string) *Group {
-	return byID(s.org.Groups, id, func(g *Group) string { return g.ID })
-}
+func (s *Server) group(id string) *Group { return byID(s.org.Groups, id, groupID) }
 
 func (c *call) groupNotFound() {
 	c.restError(http.StatusNotFound, "notFound", "User group "+c.r.PathValue("group")+" not found")
 }
-
-// ---- handlers ----
 
 func (s *Server) listGroups(c *call) {
 	limit, after, ok := c.pageArgs("groups:")
 	if !ok {
 		return
 	}
-	s.mu.RLock()
-	page, next := pageAfter(s.org.Groups, func(g *Group) string { return g.ID }, func(*Group) bool { return true },
-		after, limit, c.mal)
-	data := make([]groupOut, len(page))
-	for i, g := range page {
-		data[i] = groupJSON(g, i == 0 && c.mal == MalformedHugeStrings)
-	}
-	s.mu.RUnlock()
-	writeCursorPage(c, limit, next, func(k string) string { return encCursor("groups:", k) }, data)
+	s.reading(func() answer {
+		page, next := pageAfter(s.org.Groups, groupID, func(*Group) bool { return true }, after, limit, c.mal)
+		data := make([]groupOut, len(page))
+		for i, g := range page {
+			data[i] = groupJSON(g, i == 0 && c.mal == MalformedHugeStrings)
+		}
+		return cursorPage(c, limit, next, listCursor("groups:"), data)
+	})
 }
 
 func (s *Server) getGroup(c *call) {
-	s.mu.RLock()
-	g := s.group(c.r.PathValue("group"))
-	var out groupOut
-	if g != nil {
-		out = groupJSON(g, c.mal == MalformedHugeStrings)
-	}
-	s.mu.RUnlock()
-	if g == nil {
-		c.groupNotFound()
-		return
-	}
-	c.ok(http.StatusOK, out)
+	s.reading(func() answer {
+		g := s.group(c.r.PathValue("group"))
+		if g == nil {
+			return c.groupNotFound
+		}
+		return c.reply(http.StatusOK, groupJSON(g, c.mal == MalformedHugeStrings))
+	})
 }
 
 // listGroupMembers leaves out ids that are no longer org members (a SCIM delete does not edit groups).
@@ -188,24 +173,22 @@ func (s *Server) listGroupMembers(c *call) {
 	if !ok {
 		return
 	}
-	s.mu.RLock()
-	g := s.group(groupID)
-	if g == nil {
-		s.mu.RUnlock()
-		c.groupNotFound()
-		return
-	}
-	keep := func(id *string) bool { return s.memberIndex(*id) >= 0 }
-	page, next := pageAfter(g.MemberIDs, func(id *string) string { return *id }, keep, after, limit, c.mal)
-	data := make([]groupMemberOut, len(page))
-	for i, id := range page {
-		data[i] = groupMemberOut{ID: *id, Email: s.org.Members[s.memberIndex(*id)].Email, Type: "user-group-member"}
-		if i == 0 && c.mal == MalformedHugeStrings {
-			data[i].Email = huge("@huge.example.com")
+	s.reading(func() answer {
+		g := s.group(groupID)
+		if g == nil {
+			return c.groupNotFound
 		}
-	}
-	s.mu.RUnlock()
-	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
+		keep := func(id *string) bool { return s.memberIndex(*id) >= 0 }
+		page, next := pageAfter(g.MemberIDs, func(id *string) string { return *id }, keep, after, limit, c.mal)
+		data := make([]groupMemberOut, len(page))
+		for i, id := range page {
+			data[i] = groupMemberOut{ID: *id, Email: s.org.Members[s.memberIndex(*id)].Email, Type: "user-group-member"}
+			if i == 0 && c.mal == MalformedHugeStrings {
+				data[i].Email = huge("@huge.example.com")
+			}
+		}
+		return cursorPage(c, limit, next, listCursor(prefix), data)
+	})
 }
 
 func (s *Server) addGroupMember(c *call) {
@@ -213,54 +196,43 @@ func (s *Server) addGroupMember(c *call) {
 	if !c.decode(&in) {
 		return
 	}
-	email := strings.TrimSpace(in.Email)
-	if email == "" {
+	if strings.TrimSpace(in.Email) == "" {
 		c.invalidParam("email", "email is required")
 		return
 	}
-	s.mu.Lock()
-	g := s.group(c.r.PathValue("group"))
-	if g == nil {
-		s.mu.Unlock()
-		c.groupNotFound()
-		return
-	}
-	uid, ok := s.emails[strings.ToLower(email)]
-	if !ok {
-		s.mu.Unlock()
-		c.restError(http.StatusNotFound, "notFound", "No organization member with email "+in.Email)
-		return
-	}
-	i, found := slices.BinarySearch(g.MemberIDs, uid)
-	if found {
-		s.mu.Unlock()
-		c.restError(http.StatusConflict, "conflict", "User is already a member of the user group")
-		return
-	}
-	g.MemberIDs = slices.Insert(g.MemberIDs, i, uid)
-	out := groupMemberOut{ID: uid, Email: s.org.Members[s.memberIndex(uid)].Email, Type: "user-group-member"}
-	s.mu.Unlock()
-	c.ok(http.StatusCreated, out)
+	s.writing(func() answer {
+		g := s.group(c.r.PathValue("group"))
+		if g == nil {
+			return c.groupNotFound
+		}
+		uid, miss := s.memberWithEmail(c, in.Email)
+		if miss != nil {
+			return miss
+		}
+		i, found := slices.BinarySearch(g.MemberIDs, uid)
+		if found {
+			return c.refuse(http.StatusConflict, "conflict", "User is already a member of the user group")
+		}
+		g.MemberIDs = slices.Insert(g.MemberIDs, i, uid)
+		return c.reply(http.StatusCreated,
+			groupMemberOut{ID: uid, Email: s.org.Members[s.memberIndex(uid)].Email, Type: "user-group-member"})
+	})
 }
 
 func (s *Server) removeGroupMember(c *call) {
-	s.mu.Lock()
-	g := s.group(c.r.PathValue("group"))
-	if g == nil {
-		s.mu.Unlock()
-		c.groupNotFound()
-		return
-	}
-	i, found := slices.BinarySearch(g.MemberIDs, c.r.PathValue("id"))
-	if !found {
-		s.mu.Unlock()
-		c.restError(http.StatusNotFound, "notFound",
-			"User "+c.r.PathValue("id")+" is not a member of user group "+c.r.PathValue("group"))
-		return
-	}
-	g.MemberIDs = slices.Delete(g.MemberIDs, i, i+1)
-	s.mu.Unlock()
-	c.ok(http.StatusNoContent, nil)
+	s.writing(func() answer {
+		g := s.group(c.r.PathValue("group"))
+		if g == nil {
+			return c.groupNotFound
+		}
+		i, found := slices.BinarySearch(g.MemberIDs, c.r.PathValue("id"))
+		if !found {
+			return c.refuse(http.StatusNotFound, "notFound",
+				"User "+c.r.PathValue("id")+" is not a member of user group "+c.r.PathValue("group"))
+		}
+		g.MemberIDs = slices.Delete(g.MemberIDs, i, i+1)
+		return c.reply(http.StatusNoContent, nil)
+	})
 }
 
 // listTeamGroups lists the user groups attached to a team, in group id order.
@@ -271,21 +243,19 @@ func (s *Server) listTeamGroups(c *call) {
 	if !ok {
 		return
 	}
-	s.mu.RLock()
-	if s.team(teamID) == nil {
-		s.mu.RUnlock()
-		c.teamNotFound()
-		return
-	}
-	keep := func(g *Group) bool {
-		_, found := slices.BinarySearch(g.TeamIDs, teamID)
-		return found
-	}
-	page, next := pageAfter(s.org.Groups, func(g *Group) string { return g.ID }, keep, after, limit, c.mal)
-	data := make([]teamGroupOut, len(page))
-	for i, g := range page {
-		data[i] = teamGroupOut{ID: g.ID, Role: "member", Type: "team-user-group"}
-	}
-	s.mu.RUnlock()
-	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
+	s.reading(func() answer {
+		if s.team(teamID) == nil {
+			return c.teamNotFound
+		}
+		keep := func(g *Group) bool {
+			_, found := slices.BinarySearch(g.TeamIDs, teamID)
+			return found
+		}
+		page, next := pageAfter(s.org.Groups, groupID, keep, after, limit, c.mal)
+		data := make([]teamGroupOut, len(page))
+		for i, g := range page {
+			data[i] = teamGroupOut{ID: g.ID, Role: "member", Type: "team-user-group"}
+		}
+		return cursorPage(c, limit, next, listCursor(prefix), data)
+	})
 }

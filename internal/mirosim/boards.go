@@ -188,8 +188,6 @@ func pickUsers(r *rand.Rand, k, n int, pool []int, inPool int, mark []int32, sta
 	return picked
 }
 
-// ---- JSON shapes ----
-
 type userInfoOut struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -248,25 +246,6 @@ type boardMemberOut struct {
 	Type string `json:"type"`
 }
 
-type pageLinks struct {
-	First string `json:"first"`
-	Last  string `json:"last"`
-	Next  string `json:"next,omitempty"`
-	Prev  string `json:"prev,omitempty"`
-	Self  string `json:"self"`
-}
-
-// offsetList is the envelope of the boards API's offset-paged lists.
-type offsetList struct {
-	Data   any       `json:"data"`
-	Total  int       `json:"total"`
-	Size   int       `json:"size"`
-	Offset int       `json:"offset"`
-	Limit  int       `json:"limit"`
-	Links  pageLinks `json:"links"`
-	Type   string    `json:"type"`
-}
-
 // memberName is the name Miro shows for a user (board members carry no email).
 func memberName(m *Member) string {
 	if m.DisplayName != "" {
@@ -309,88 +288,9 @@ func (s *Server) boardJSON(b *Board, big bool) boardOut {
 	return o
 }
 
-// ---- offset paging ----
+func boardID(b *Board) string { return b.ID }
 
-// offsetParams parses limit (1..50, default 20) and offset (≥ 0, default 0). The spec types both as
-// strings; anything but an integer in range is 400 invalidParameters.
-func (c *call) offsetParams() (limit, offset int, ok bool) {
-	q := c.r.URL.Query()
-	limit = 20
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 50 {
-			c.invalidParam("limit", "limit must be an integer between 1 and 50")
-			return 0, 0, false
-		}
-		limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			c.invalidParam("offset", "offset must be a non-negative integer")
-			return 0, 0, false
-		}
-		offset = n
-	}
-	return limit, offset, true
-}
-
-// offsetPage returns items[offset:offset+limit], broken as mal asks: over_limit adds one more item,
-// duplicates starts a later page with the item before offset (and still holds limit new ones),
-// empty_data_cursor returns nothing whatever total says.
-func offsetPage[T any](items []T, offset, limit int, mal Malformation) []T {
-	from, n := min(offset, len(items)), limit
-	switch mal {
-	case MalformedOverLimit:
-		n++
-	case MalformedDuplicates:
-		if offset > 0 && offset <= len(items) {
-			from--
-			n++
-		}
-	case MalformedEmptyDataCursor:
-		return nil
-	}
-	return items[from:min(from+n, len(items))]
-}
-
-// offsetLinks builds links for an offset page from the request's own URL. cursor_loop makes a later page's
-// next link point at the page itself.
-func (c *call) offsetLinks(total, offset, limit int) pageLinks {
-	scheme := "http://"
-	if c.r.TLS != nil {
-		scheme = "https://"
-	}
-	at := func(off int) string {
-		q := c.r.URL.Query()
-		q.Set("limit", strconv.Itoa(limit))
-		q.Set("offset", strconv.Itoa(off))
-		return scheme + c.r.Host + c.r.URL.Path + "?" + q.Encode()
-	}
-	last := 0
-	if total > 0 {
-		last = (total - 1) / limit * limit
-	}
-	l := pageLinks{First: at(0), Last: at(last), Self: at(offset)}
-	if offset+limit < total {
-		l.Next = at(offset + limit)
-	}
-	if offset > 0 {
-		l.Prev = at(max(0, offset-limit))
-	}
-	if c.mal == MalformedCursorLoop && offset > 0 {
-		l.Next = l.Self
-	}
-	return l
-}
-
-// ---- lookups (callers hold s.mu) ----
-
-func (s *Server) board(id string) *Board {
-	return byID(s.org.Boards, id, func(b *Board) string { return b.ID })
-}
-
-// ---- handlers ----
+func (s *Server) board(id string) *Board { return byID(s.org.Boards, id, boardID) }
 
 // listBoards: team_id and/or project_id select a team's or project's boards (query and owner are then
 // ignored); without either, every board of the org matches (the token's user is a Content Admin), narrowed
@@ -421,54 +321,49 @@ func (s *Server) listBoards(c *call) {
 			order = "last_created"
 		}
 	}
-	s.mu.RLock()
-	if teamID != "" && s.team(teamID) == nil {
-		s.mu.RUnlock()
-		c.restError(http.StatusNotFound, "notFound", "Team "+teamID+" not found")
-		return
-	}
-	if projectID != "" && s.project(projectID) == nil {
-		s.mu.RUnlock()
-		c.restError(http.StatusNotFound, "notFound", "Project "+projectID+" not found")
-		return
-	}
-	low := strings.ToLower(query)
-	var matched []*Board
-	for i := range s.org.Boards {
-		b := &s.org.Boards[i]
-		switch {
-		case byContainer:
-			if (teamID != "" && b.TeamID != teamID) || (projectID != "" && b.ProjectID != projectID) {
+	s.reading(func() answer {
+		if teamID != "" && s.team(teamID) == nil {
+			return c.refuse(http.StatusNotFound, "notFound", "Team "+teamID+" not found")
+		}
+		if projectID != "" && s.project(projectID) == nil {
+			return c.refuse(http.StatusNotFound, "notFound", "Project "+projectID+" not found")
+		}
+		low := strings.ToLower(query)
+		var matched []*Board
+		for i := range s.org.Boards {
+			b := &s.org.Boards[i]
+			switch {
+			case byContainer:
+				if (teamID != "" && b.TeamID != teamID) || (projectID != "" && b.ProjectID != projectID) {
+					continue
+				}
+			case owner != "" && b.OwnerID != owner:
+				continue
+			case low != "" && !strings.Contains(strings.ToLower(b.Name), low) &&
+				!strings.Contains(strings.ToLower(b.Description), low):
 				continue
 			}
-		case owner != "" && b.OwnerID != owner:
-			continue
-		case low != "" && !strings.Contains(strings.ToLower(b.Name), low) &&
-			!strings.Contains(strings.ToLower(b.Description), low):
-			continue
+			matched = append(matched, b)
 		}
-		matched = append(matched, b)
-	}
-	slices.SortStableFunc(matched, func(a, b *Board) int {
-		var c int
-		switch order {
-		case "last_created":
-			c = b.CreatedAt.Compare(a.CreatedAt)
-		case "alphabetically":
-			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-		default: // last_modified, last_opened (no open times are kept: the last change stands in)
-			c = b.ModifiedAt.Compare(a.ModifiedAt)
+		slices.SortStableFunc(matched, func(a, b *Board) int {
+			var c int
+			switch order {
+			case "last_created":
+				c = b.CreatedAt.Compare(a.CreatedAt)
+			case "alphabetically":
+				c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+			default: // last_modified, last_opened (no open times are kept: the last change stands in)
+				c = b.ModifiedAt.Compare(a.ModifiedAt)
+			}
+			return cmp.Or(c, strings.Compare(a.ID, b.ID))
+		})
+		page := offsetPage(matched, offset, limit, c.mal)
+		data := make([]boardOut, len(page))
+		for i, b := range page {
+			data[i] = s.boardJSON(b, i == 0 && c.mal == MalformedHugeStrings)
 		}
-		return cmp.Or(c, strings.Compare(a.ID, b.ID))
+		return offsetReply(c, data, len(matched), offset, limit)
 	})
-	page := offsetPage(matched, offset, limit, c.mal)
-	data := make([]boardOut, len(page))
-	for i, b := range page {
-		data[i] = s.boardJSON(b, i == 0 && c.mal == MalformedHugeStrings)
-	}
-	s.mu.RUnlock()
-	c.ok(http.StatusOK, offsetList{Data: data, Total: len(matched), Size: len(data), Offset: offset, Limit: limit,
-		Links: c.offsetLinks(len(matched), offset, limit), Type: "list"})
 }
 
 // listBoardMembers leaves out users who are no longer org members.
@@ -477,25 +372,22 @@ func (s *Server) listBoardMembers(c *call) {
 	if !ok {
 		return
 	}
-	s.mu.RLock()
-	b := s.board(c.r.PathValue("board"))
-	if b == nil {
-		s.mu.RUnlock()
-		c.restError(http.StatusNotFound, "notFound", "Board "+c.r.PathValue("board")+" not found")
-		return
-	}
-	all := make([]boardMemberOut, 0, len(b.Members))
-	for _, m := range b.Members {
-		if i := s.memberIndex(m.UserID); i >= 0 {
-			all = append(all, boardMemberOut{ID: m.UserID, Name: memberName(&s.org.Members[i]), Role: m.Role,
-				Type: "board_member"})
+	s.reading(func() answer {
+		b := s.board(c.r.PathValue("board"))
+		if b == nil {
+			return c.refuse(http.StatusNotFound, "notFound", "Board "+c.r.PathValue("board")+" not found")
 		}
-	}
-	s.mu.RUnlock()
-	data := append([]boardMemberOut{}, offsetPage(all, offset, limit, c.mal)...)
-	if len(data) > 0 && c.mal == MalformedHugeStrings {
-		data[0].Name = huge("")
-	}
-	c.ok(http.StatusOK, offsetList{Data: data, Total: len(all), Size: len(data), Offset: offset, Limit: limit,
-		Links: c.offsetLinks(len(all), offset, limit), Type: "list"})
+		all := make([]boardMemberOut, 0, len(b.Members))
+		for _, m := range b.Members {
+			if i := s.memberIndex(m.UserID); i >= 0 {
+				all = append(all, boardMemberOut{ID: m.UserID, Name: memberName(&s.org.Members[i]), Role: m.Role,
+					Type: "board_member"})
+			}
+		}
+		data := append([]boardMemberOut{}, offsetPage(all, offset, limit, c.mal)...)
+		if len(data) > 0 && c.mal == MalformedHugeStrings {
+			data[0].Name = huge("")
+		}
+		return offsetReply(c, data, len(all), offset, limit)
+	})
 }

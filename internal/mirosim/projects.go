@@ -65,8 +65,6 @@ func generateProjects(r *rand.Rand, org *Org, pools [][]int,
 	return projects, byTeam
 }
 
-// ---- JSON shapes ----
-
 type projectOut struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -80,13 +78,10 @@ type projectMemberOut struct {
 	Type  string `json:"type"`
 }
 
-// ---- lookups (callers hold s.mu) ----
+func projectID(p *Project) string           { return p.ID }
+func projectUserID(m *ProjectMember) string { return m.UserID }
 
-func (s *Server) project(id string) *Project {
-	return byID(s.org.Projects, id, func(p *Project) string { return p.ID })
-}
-
-// ---- handlers ----
+func (s *Server) project(id string) *Project { return byID(s.org.Projects, id, projectID) }
 
 func (s *Server) listProjects(c *call) {
 	teamID := c.r.PathValue("team")
@@ -95,55 +90,49 @@ func (s *Server) listProjects(c *call) {
 	if !ok {
 		return
 	}
-	s.mu.RLock()
-	if s.team(teamID) == nil {
-		s.mu.RUnlock()
-		c.teamNotFound()
-		return
-	}
-	keep := func(p *Project) bool { return p.TeamID == teamID }
-	page, next := pageAfter(s.org.Projects, func(p *Project) string { return p.ID }, keep, after, limit, c.mal)
-	data := make([]projectOut, len(page))
-	for i, p := range page {
-		data[i] = projectOut{ID: p.ID, Name: p.Name, Type: "project"}
-		if i == 0 && c.mal == MalformedHugeStrings {
-			data[i].Name = huge("")
+	s.reading(func() answer {
+		if s.team(teamID) == nil {
+			return c.teamNotFound
 		}
-	}
-	s.mu.RUnlock()
-	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
+		keep := func(p *Project) bool { return p.TeamID == teamID }
+		page, next := pageAfter(s.org.Projects, projectID, keep, after, limit, c.mal)
+		data := make([]projectOut, len(page))
+		for i, p := range page {
+			data[i] = projectOut{ID: p.ID, Name: p.Name, Type: "project"}
+			if i == 0 && c.mal == MalformedHugeStrings {
+				data[i].Name = huge("")
+			}
+		}
+		return cursorPage(c, limit, next, listCursor(prefix), data)
+	})
 }
 
 // listProjectMembers leaves out users who are no longer org members.
 func (s *Server) listProjectMembers(c *call) {
-	teamID, projectID := c.r.PathValue("team"), c.r.PathValue("project")
-	prefix := "pm:" + projectID + ":"
+	teamID, projID := c.r.PathValue("team"), c.r.PathValue("project")
+	prefix := "pm:" + projID + ":"
 	limit, after, ok := c.pageArgs(prefix)
 	if !ok {
 		return
 	}
-	s.mu.RLock()
-	if s.team(teamID) == nil {
-		s.mu.RUnlock()
-		c.teamNotFound()
-		return
-	}
-	p := s.project(projectID)
-	if p == nil || p.TeamID != teamID {
-		s.mu.RUnlock()
-		c.restError(http.StatusNotFound, "notFound", "Project "+projectID+" not found in team "+teamID)
-		return
-	}
-	keep := func(m *ProjectMember) bool { return s.memberIndex(m.UserID) >= 0 }
-	page, next := pageAfter(p.Members, func(m *ProjectMember) string { return m.UserID }, keep, after, limit, c.mal)
-	data := make([]projectMemberOut, len(page))
-	for i, m := range page {
-		data[i] = projectMemberOut{ID: m.UserID, Email: s.org.Members[s.memberIndex(m.UserID)].Email, Role: m.Role,
-			Type: "project_member"}
-		if i == 0 && c.mal == MalformedHugeStrings {
-			data[i].Email = huge("@huge.example.com")
+	s.reading(func() answer {
+		if s.team(teamID) == nil {
+			return c.teamNotFound
 		}
-	}
-	s.mu.RUnlock()
-	writeCursorPage(c, limit, next, func(k string) string { return encCursor(prefix, k) }, data)
+		p := s.project(projID)
+		if p == nil || p.TeamID != teamID {
+			return c.refuse(http.StatusNotFound, "notFound", "Project "+projID+" not found in team "+teamID)
+		}
+		keep := func(m *ProjectMember) bool { return s.memberIndex(m.UserID) >= 0 }
+		page, next := pageAfter(p.Members, projectUserID, keep, after, limit, c.mal)
+		data := make([]projectMemberOut, len(page))
+		for i, m := range page {
+			data[i] = projectMemberOut{ID: m.UserID, Email: s.org.Members[s.memberIndex(m.UserID)].Email, Role: m.Role,
+				Type: "project_member"}
+			if i == 0 && c.mal == MalformedHugeStrings {
+				data[i].Email = huge("@huge.example.com")
+			}
+		}
+		return cursorPage(c, limit, next, listCursor(prefix), data)
+	})
 }
