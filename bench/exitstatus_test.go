@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/conductorone/baton-miro/pkg/mirosim"
+	"github.com/conductorone/baton-miro/internal/mirosim"
 )
 
 // BenchmarkExitStatus runs the real binary through the outcomes whose exit

@@ -20,14 +20,14 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/conductorone/baton-miro/internal/c1sim"
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 // Service mode through the real binary: baton-miro takes its work from
 // internal/c1sim (a stand-in of ConductorOne's connector API, over TLS on
-// loopback) and reads Miro from pkg/mirosim. Each test starts the process the
+// loopback) and reads Miro from internal/mirosim. Each test starts the process the
 // way docs/kubernetes/deployment.yaml does (fixed host id, health server on),
 // with its own TMPDIR so leftovers are visible.
 

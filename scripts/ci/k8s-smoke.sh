@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Kubernetes story, run end to end with podman: the baton-miro image runs the
 # way docs/kubernetes/deployment.yaml configures it against local stand-ins of
-# ConductorOne's connector API (internal/c1sim) and Miro (pkg/mirosim), and must
+# ConductorOne's connector API (internal/c1sim) and Miro (internal/mirosim), and must
 # do what a pod must do (internal/tools/servicecheck lists the checks):
 #   probes 200 within seconds; a full sync task uploads a c1z equal to the org;
 #   a grant task is refused while BATON_PROVISIONING=false; a revoked Miro token

@@ -2,7 +2,7 @@
 // runs the baton-miro container image with podman the way
 // docs/kubernetes/deployment.yaml configures it (the flags come from
 // docs/kubernetes/cmd/podman-spec) against the two stand-ins, ConductorOne's
-// connector API (internal/c1sim) and Miro (pkg/mirosim), and checks what a pod
+// connector API (internal/c1sim) and Miro (internal/mirosim), and checks what a pod
 // must do: answer its probes within seconds, take a full sync task and upload
 // a c1z that equals the simulated org, refuse a grant while provisioning is off,
 // report a failed task (revoked Miro token) and keep serving, stop within the
@@ -36,9 +36,9 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/conductorone/baton-miro/internal/c1sim"
+	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
-	"github.com/conductorone/baton-miro/pkg/mirosim"
 )
 
 type spec struct {
