@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -35,7 +36,7 @@ func main() {
 func supervise() int {
 	exe, err := os.Executable()
 	if err != nil {
-		os.Stderr.WriteString("baton-miro: cannot find its own executable: " + err.Error() + "\n")
+		fmt.Fprintln(os.Stderr, "baton-miro: cannot find its own executable:", err)
 		return 1
 	}
 	signals := make(chan os.Signal, 2)

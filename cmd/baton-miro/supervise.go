@@ -109,8 +109,9 @@ func (s *supervisor) run() int {
 	if flags.tempDirIsFlag { // the flag beats the environment: the last one given wins
 		args = append(args[:len(args):len(args)], "--c1z-temp-dir="+private)
 	}
-	env := append(s.env[:len(s.env):len(s.env)], childEnv+"=1",
-		"TMPDIR="+private, "BATON_TMPDIR="+private, "BATON_C1Z_TEMP_DIR="+private)
+	env := make([]string, 0, len(s.env)+4)
+	env = append(env, s.env...)
+	env = append(env, childEnv+"=1", "TMPDIR="+private, "BATON_TMPDIR="+private, "BATON_C1Z_TEMP_DIR="+private)
 
 	logs := newLogFiles(flags.logPaths)
 	o, err := s.runChild(args, env)
@@ -145,7 +146,8 @@ func (s *supervisor) runChild(args, env []string) (outcome, error) {
 		return outcome{}, err
 	}
 	defer r.Close()
-	cmd := exec.Command(s.exe, args...) // #nosec G204 -- our own executable and arguments
+	// Not CommandContext: the child is stopped by the signals relayed below, never killed outright.
+	cmd := exec.Command(s.exe, args...) //nolint:noctx,gosec // our own executable and arguments
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, w
 	// Its own process group: a terminal's Ctrl-C reaches only the supervisor,
@@ -153,7 +155,7 @@ func (s *supervisor) runChild(args, env []string) (outcome, error) {
 	// process included. Pdeathsig ends the child if the supervisor is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	err = cmd.Start()
-	w.Close()
+	_ = w.Close() // the child has its copy
 	if err != nil {
 		return outcome{}, fmt.Errorf("starting the connector: %w", err)
 	}
@@ -177,7 +179,7 @@ func (s *supervisor) runChild(args, env []string) (outcome, error) {
 		select {
 		case sig := <-s.signals:
 			if o.signal == 0 {
-				o.signal = int(sig.(syscall.Signal))
+				o.signal = signalNumber(sig)
 				_ = syscall.Kill(pid, syscall.SIGINT) // the SDK's stop signal
 				deadline = time.After(s.grace)
 				continue
@@ -199,9 +201,8 @@ func (s *supervisor) runChild(args, env []string) (outcome, error) {
 	case <-time.After(5 * time.Second): // a process outside the group holds the pipe
 		s.say("the connector's log output did not end; not waiting for it")
 	}
-	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	o.childCode = ws.ExitStatus()
-	if ws.Signaled() {
+	o.childCode = cmd.ProcessState.ExitCode()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		o.childCode = 128 + int(ws.Signal())
 	}
 	return o, nil
@@ -218,7 +219,7 @@ func relayLog(r io.Reader, out io.Writer) (failure string, found bool) {
 		if len(line)+len(chunk) <= maxLogLine {
 			line = append(line, chunk...)
 		}
-		if err == bufio.ErrBufferFull {
+		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
 		if text, ok := failureIn(line); ok && !found {
@@ -262,7 +263,7 @@ func (files logFiles) failure() (string, bool) {
 		if err == nil {
 			text, found = relayLog(f, io.Discard)
 		}
-		f.Close()
+		_ = f.Close()
 		if found {
 			return text, true
 		}
@@ -288,7 +289,7 @@ func checkWritable(file string) error {
 	if err != nil {
 		return fmt.Errorf("cannot write the sync file %s: directory %s is not writable: %w", file, dir, errors.Unwrap(err))
 	}
-	probe.Close()
+	_ = probe.Close()
 	return os.Remove(probe.Name())
 }
 
@@ -300,4 +301,11 @@ func signalName(sig int) string {
 		return "SIGTERM"
 	}
 	return syscall.Signal(sig).String()
+}
+
+func signalNumber(sig os.Signal) int {
+	if n, ok := sig.(syscall.Signal); ok {
+		return int(n)
+	}
+	return int(syscall.SIGTERM)
 }

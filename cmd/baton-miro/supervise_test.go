@@ -31,7 +31,10 @@ func fakeChild(scenario string) int {
 		}
 	}
 	// Like the SDK's store: files in the temporary directory.
-	_ = os.WriteFile(filepath.Join(os.TempDir(), "c1z-pebble-fake"), make([]byte, 1<<16), 0o600)
+	if f, err := os.CreateTemp("", "c1z-pebble-fake-"); err == nil {
+		_, _ = f.Write(make([]byte, 1<<16))
+		_ = f.Close()
+	}
 	switch scenario {
 	case "success":
 		fmt.Fprintln(os.Stderr, `{"level":"info","msg":"sync done"}`)
@@ -82,7 +85,7 @@ type superRun struct {
 
 // supervise runs the supervisor over a fake child; signal, if not nil, is
 // sent once the child is running.
-func superviseFake(t *testing.T, scenario string, args []string, env []string, sig os.Signal) superRun {
+func superviseFake(t *testing.T, scenario string, args, env []string, sig os.Signal) superRun {
 	t.Helper()
 	dir := t.TempDir()
 	tmp := filepath.Join(dir, "tmp")

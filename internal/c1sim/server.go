@@ -77,10 +77,9 @@ type Server struct {
 	secret   string
 	pub      ed25519.PublicKey
 
-	ln    net.Listener
-	http  *http.Server
-	grpc  *grpc.Server
-	start sync.Once
+	ln   net.Listener
+	http *http.Server
+	grpc *grpc.Server
 
 	mu      sync.Mutex
 	tokens  map[string]time.Time // access token -> expiry
@@ -157,7 +156,7 @@ func New(opts Options) (*Server, error) {
 
 // Start listens and serves the token endpoint and the gRPC service on one TLS port.
 func (s *Server) Start() error {
-	ln, err := net.Listen("tcp", s.opts.Addr)
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", s.opts.Addr)
 	if err != nil {
 		return err
 	}
@@ -167,7 +166,7 @@ func (s *Server) Start() error {
 // Serve serves on ln (which must be a loopback TCP listener), in the background.
 func (s *Server) Serve(ln net.Listener) error {
 	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
-		ln.Close()
+		_ = ln.Close()
 		return fmt.Errorf("c1sim: listener %s is not loopback TCP", ln.Addr())
 	}
 	s.ln = ln
@@ -200,7 +199,7 @@ func (s *Server) Close() {
 		_ = s.http.Close()
 	}
 	if s.ownDir {
-		os.RemoveAll(s.dir)
+		_ = os.RemoveAll(s.dir)
 	}
 }
 
@@ -233,7 +232,8 @@ func (s *Server) Env() []string {
 func (s *Server) Secrets() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []string{s.secret}
+	out := make([]string, 0, 1+len(s.tokens))
+	out = append(out, s.secret)
 	for t := range s.tokens {
 		out = append(out, t)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -267,7 +268,7 @@ func (b *batonService) UploadAsset(stream grpc.ClientStreamingServer[v1.BatonSer
 	var data bytes.Buffer
 	for {
 		msg, err := stream.Recv()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return status.Error(codes.InvalidArgument, "c1sim: upload ended without an EOF message")
 		}
 		if err != nil {

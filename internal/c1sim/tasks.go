@@ -62,7 +62,7 @@ type taskRecord struct {
 func (s *Server) Enqueue(task *v1.Task) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	task = proto.Clone(task).(*v1.Task)
+	task, _ = proto.Clone(task).(*v1.Task)
 	if task.GetId() == "" {
 		s.nextID++
 		// ConductorOne task ids are KSUIDs (27 alphanumerics); the SDK's request validation insists.

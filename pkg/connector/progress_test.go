@@ -24,7 +24,7 @@ import (
 func TestMemberWalkProgress(t *testing.T) {
 	const pages = 10
 	var served atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		n := int(served.Add(1))
 		next := ""
 		if n < pages {

@@ -66,8 +66,8 @@ var (
 )
 
 const (
-	restToken = "tok-SMOKE-REST-61c0"
-	scimToken = "tok-SMOKE-SCIM-93ad"
+	restToken = "tok-SMOKE-REST-61c0" // #nosec G101 -- a test token of the simulator
+	scimToken = "tok-SMOKE-SCIM-93ad" // #nosec G101 -- likewise
 )
 
 func main() {
@@ -140,7 +140,7 @@ func run() error {
 	org := mirosim.Generate(mirosim.GenOptions{Seed: 14, Users: *users, Teams: *teams})
 	ck.sim = mirosim.New(org, mirosim.Options{Token: restToken, SCIMToken: scimToken, Credits: -1})
 	c1dir := filepath.Join(*work, "c1sim")
-	if err := os.MkdirAll(c1dir, 0o755); err != nil {
+	if err := os.MkdirAll(c1dir, 0o750); err != nil {
 		return err
 	}
 	if ck.c1, err = c1sim.New(c1sim.Options{Dir: c1dir, HeartbeatTimeout: 5 * time.Second}); err != nil {
@@ -250,7 +250,7 @@ func run() error {
 	ck.saveLogs(pod2)
 	for _, s := range append(ck.c1.Secrets(), restToken, scimToken) {
 		for _, pod := range []string{pod1, pod2} {
-			if out, _ := exec.Command("podman", "logs", pod).CombinedOutput(); strings.Contains(string(out), s) {
+			if out, _ := podman("logs", pod); strings.Contains(string(out), s) {
 				return fmt.Errorf("a secret appears in the logs of %s", pod)
 			}
 		}
@@ -263,7 +263,7 @@ func run() error {
 
 // saveLogs keeps the pod's log in the work dir (KEEP_WORK=1 keeps it).
 func (ck *checker) saveLogs(pod string) {
-	out, _ := exec.Command("podman", "logs", pod).CombinedOutput()
+	out, _ := podman("logs", pod)
 	_ = os.WriteFile(filepath.Join(*work, pod+".log"), out, 0o600)
 }
 
@@ -295,8 +295,8 @@ func (ck *checker) start(name string, extra ...string) error {
 		"-v", *tmpDir+":"+ck.sp.TmpMount+":rw",
 		*image)
 	t0 := time.Now()
-	if out, err := exec.Command("podman", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("podman run: %v: %s", err, out)
+	if out, err := podman(args...); err != nil {
+		return fmt.Errorf("podman run: %w: %s", err, out)
 	}
 	budget := time.Duration(ck.sp.StartupBudgetSecs) * time.Second
 	for time.Since(t0) < budget {
@@ -314,21 +314,25 @@ func (ck *checker) start(name string, extra ...string) error {
 }
 
 func (ck *checker) probe(path string) int {
-	resp, err := ck.client.Get(fmt.Sprintf("http://127.0.0.1:%d%s", ck.sp.Port, path))
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", ck.sp.Port, path), http.NoBody)
 	if err != nil {
 		return 0
 	}
-	resp.Body.Close()
+	resp, err := ck.client.Do(req)
+	if err != nil {
+		return 0
+	}
+	_ = resp.Body.Close()
 	return resp.StatusCode
 }
 
 func (ck *checker) running(name string) bool {
-	out, err := exec.Command("podman", "inspect", "--format", "{{.State.Running}}", name).Output()
+	out, err := podmanOut("inspect", "--format", "{{.State.Running}}", name)
 	return err == nil && strings.TrimSpace(string(out)) == "true"
 }
 
 func (ck *checker) logs(name string) string {
-	out, _ := exec.Command("podman", "logs", name).CombinedOutput()
+	out, _ := podman("logs", name)
 	s := string(out)
 	if len(s) > 4000 {
 		s = "…" + s[len(s)-4000:]
@@ -336,7 +340,7 @@ func (ck *checker) logs(name string) string {
 	return s
 }
 
-func (ck *checker) remove(name string) { _ = exec.Command("podman", "rm", "-f", name).Run() }
+func (ck *checker) remove(name string) { _, _ = podman("rm", "-f", name) }
 
 func (ck *checker) await(id string, within time.Duration) (c1sim.TaskState, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), within)
@@ -452,16 +456,18 @@ func (ck *checker) failureReported(pod string) error {
 // stop is `podman stop -t <grace>`: SIGTERM, then SIGKILL after the grace period, like the kubelet.
 func (ck *checker) stop(pod string) (int, time.Duration, []string, error) {
 	t0 := time.Now()
-	if out, err := exec.Command("podman", "stop", "-t", fmt.Sprint(ck.sp.GraceSeconds), pod).CombinedOutput(); err != nil {
-		return 0, 0, nil, fmt.Errorf("podman stop: %v: %s", err, out)
+	if out, err := podman("stop", "-t", fmt.Sprint(ck.sp.GraceSeconds), pod); err != nil {
+		return 0, 0, nil, fmt.Errorf("podman stop: %w: %s", err, out)
 	}
 	took := time.Since(t0)
-	out, err := exec.Command("podman", "inspect", "--format", "{{.State.ExitCode}}", pod).Output()
+	out, err := podmanOut("inspect", "--format", "{{.State.ExitCode}}", pod)
 	if err != nil {
 		return 0, 0, nil, err
 	}
 	var code int
-	fmt.Sscan(strings.TrimSpace(string(out)), &code)
+	if _, err := fmt.Sscan(strings.TrimSpace(string(out)), &code); err != nil {
+		return 0, 0, nil, fmt.Errorf("podman inspect: exit code %q: %w", out, err)
+	}
 	var left []string
 	entries, _ := os.ReadDir(*tmpDir)
 	for _, e := range entries {
@@ -565,4 +571,14 @@ func lastPart(s string) string {
 		return s[i+len("desc = "):]
 	}
 	return s
+}
+
+// podman runs podman with the arguments and returns its combined output.
+func podman(args ...string) ([]byte, error) {
+	return exec.CommandContext(context.Background(), "podman", args...).CombinedOutput() // #nosec G204 -- our own arguments
+}
+
+// podmanOut runs podman and returns its standard output only.
+func podmanOut(args ...string) ([]byte, error) {
+	return exec.CommandContext(context.Background(), "podman", args...).Output() // #nosec G204 -- our own arguments
 }
