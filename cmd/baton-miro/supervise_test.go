@@ -193,11 +193,15 @@ func TestSupervisorKillsWhatTheChildLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(string(raw))
-	// Killed and reaped by the time run returns: signal 0 finds no process
-	// (or a zombie, which /proc shows as state Z).
-	if err := syscall.Kill(pid, 0); err == nil {
-		if stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); !bytes.Contains(stat, []byte(") Z ")) {
-			t.Errorf("the child's own child (pid %d) is still running: %s", pid, stat)
+	// SIGKILLed by the time run returns; the kernel takes a moment to tear it
+	// down: it must be gone (or a zombie, state Z in /proc) soon after.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || bytes.Contains(stat, []byte(") Z ")) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the child's own child (pid %d) is still running 10 s after the run: %s", pid, stat)
 		}
 	}
 }
