@@ -238,6 +238,7 @@ func (s *Server) addGroupMember(c *call) {
 		return
 	}
 	g.MemberIDs = slices.Insert(g.MemberIDs, i, uid)
+	s.auditGroup(g, uid, true)
 	out := groupMemberOut{ID: uid, Email: s.org.Members[s.memberIndex(uid)].Email, Type: "user-group-member"}
 	s.mu.Unlock()
 	c.ok(http.StatusCreated, out)
@@ -258,6 +259,7 @@ func (s *Server) removeGroupMember(c *call) {
 			"User "+c.r.PathValue("id")+" is not a member of user group "+c.r.PathValue("group"))
 		return
 	}
+	s.auditGroup(g, g.MemberIDs[i], false)
 	g.MemberIDs = slices.Delete(g.MemberIDs, i, i+1)
 	s.mu.Unlock()
 	c.ok(http.StatusNoContent, nil)

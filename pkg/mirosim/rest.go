@@ -611,6 +611,7 @@ func (s *Server) inviteTeamMember(c *call) {
 	}
 	tm := TeamMember{UserID: uid, Role: in.Role, CreatedAt: now.UTC().Truncate(time.Millisecond)}
 	t.Members = slices.Insert(t.Members, i, tm)
+	s.auditTeam(t, uid, "", in.Role)
 	out := teamMemberJSON(t.ID, &tm, s.tokenUser().ID)
 	s.mu.Unlock()
 	c.ok(http.StatusCreated, out)
@@ -649,6 +650,7 @@ func (s *Server) updateTeamMember(c *call) {
 		c.restError(http.StatusConflict, "conflict", "Cannot demote the last admin of the team")
 		return
 	}
+	s.auditTeam(t, t.Members[j].UserID, t.Members[j].Role, in.Role)
 	t.Members[j].Role = in.Role
 	out := teamMemberJSON(t.ID, &t.Members[j], s.tokenUser().ID)
 	s.mu.Unlock()
@@ -667,6 +669,7 @@ func (s *Server) deleteTeamMember(c *call) {
 		c.restError(http.StatusConflict, "conflict", "Cannot remove the last admin of the team")
 		return
 	}
+	s.auditTeam(t, t.Members[j].UserID, t.Members[j].Role, "")
 	t.Members = slices.Delete(t.Members, j, j+1)
 	s.mu.Unlock()
 	c.ok(http.StatusNoContent, nil)

@@ -92,7 +92,7 @@ const (
 )
 
 var defaultScopes = []string{scopeOrgRead, scopeTeamsRead, scopeTeamsWrite, scopeGroupsRead, scopeGroupsWrite,
-	scopeBoardsRead, scopeProjectsRead}
+	scopeBoardsRead, scopeProjectsRead, scopeAuditLogsRead}
 
 // transientFaults is used when Faults.Kinds is empty. FaultSlow is left out: it only makes sense against a
 // client with a timeout, and at its 30 s default it would stall any run that did not ask for it.
@@ -108,6 +108,7 @@ var routeCredits = map[string]int{
 	"remove_group_member": 2000, "list_team_groups": 50,
 	"list_boards": 50, "list_board_members": 50,
 	"list_projects": 50, "list_project_members": 50,
+	"list_audit_logs": 100,
 }
 
 // CreditsFor returns the credits one call of route costs; 0 for unmetered routes (oauth_token, SCIM, unknown).
@@ -147,6 +148,8 @@ type Server struct {
 	peakWait int // most requests inside their latency at once
 
 	mux *http.ServeMux
+
+	audit auditLog // audit.go
 
 	lifeMu  sync.Mutex
 	hs      *http.Server
@@ -543,6 +546,7 @@ func (s *Server) routes() {
 	const pj = "/v2/orgs/{org}/teams/{team}/projects"
 	add("GET "+pj, "list_projects", kindREST, scopeProjectsRead, s.listProjects)
 	add("GET "+pj+"/{project}/members", "list_project_members", kindREST, scopeProjectsRead, s.listProjectMembers)
+	add("GET /v2/audit/logs", "list_audit_logs", kindREST, scopeAuditLogsRead, s.listAuditLogs)
 	add("GET /api/v1/scim/Users", "scim_list_users", kindSCIM, "", s.scimList)
 	add("GET /api/v1/scim/Users/{id}", "scim_get_user", kindSCIM, "", s.scimGet)
 	add("POST /api/v1/scim/Users", "scim_create_user", kindSCIM, "", s.scimCreate)
