@@ -50,7 +50,9 @@ type auditFeed struct {
 	now  func() time.Time
 }
 
-func newAuditFeed(c *Connector, now func() time.Time) *auditFeed { return &auditFeed{conn: c, now: now} }
+func newAuditFeed(c *Connector, now func() time.Time) *auditFeed {
+	return &auditFeed{conn: c, now: now}
+}
 
 func (f *auditFeed) EventFeedMetadata(context.Context) *v2.EventFeedMetadata {
 	return v2.EventFeedMetadata_builder{

@@ -52,7 +52,9 @@ func TestAuditMapping(t *testing.T) {
 		}
 		return e
 	}
-	obj := func(id string) func(*miro.AuditEvent) { return func(e *miro.AuditEvent) { e.Object = miro.AuditRef{ID: id, Name: "x"} } }
+	obj := func(id string) func(*miro.AuditEvent) {
+		return func(e *miro.AuditEvent) { e.Object = miro.AuditRef{ID: id, Name: "x"} }
+	}
 	inTeam := func(id, details string) func(*miro.AuditEvent) {
 		return func(e *miro.AuditEvent) {
 			e.Object, e.Context.Team = miro.AuditRef{ID: id, Name: id + "@example.com"}, team
