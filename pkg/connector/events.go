@@ -15,7 +15,6 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"github.com/conductorone/baton-sdk/pkg/pagination"
 	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
-	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -361,9 +360,9 @@ func actorResource(a miro.AuditActor) *v2.Resource {
 		r.DisplayName = a.Name
 	}
 	if a.Email != "" {
-		if trait, err := rs.NewUserTrait(rs.WithEmail(a.Email, true)); err == nil {
-			r.Annotations = annotations.New(trait)
-		}
+		// Only the email: the entry says nothing of the account's status or kind.
+		r.Annotations = annotations.New(v2.UserTrait_builder{
+			Emails: []*v2.UserTrait_Email{v2.UserTrait_Email_builder{Address: a.Email, IsPrimary: true}.Build()}}.Build())
 	}
 	return r
 }
