@@ -27,8 +27,9 @@ import (
 //     createdAfter not before createdBefore. limit is 1..100 (default 100); sorting ASC (default) or DESC.
 //   - Event ids look like Miro's example (microsecond time, '#', a 19-digit number, "-DDB"), so they sort in
 //     time order; the cursor is the id of the last event returned and any value pages from after it.
-//   - createdAt is written with milliseconds and a colon-less offset (2023-09-01T09:30:10.840+0000), as in the
-//     spec's example.
+//   - createdAt is written as RFC 3339 with milliseconds and Z, and details as an object, as the schema says.
+//     The spec's own example (2023-09-01T09:30:10.840+0000, details as a JSON string) breaks its schema; the
+//     client reads that form too (pkg/miro tests), and AuditEvent.Raw or DetailsAsString can send it.
 //   - The token's user must be a Company Admin of an Enterprise org (Options.NotAdmin / NotEnterprise: 403).
 
 const scopeAuditLogsRead = "auditlogs:read"
@@ -187,7 +188,6 @@ func (s *Server) SeedAuditLog(o AuditSeed) []AuditEvent {
 		case x < 850:
 			ev.Event = "sign_in_succeeded"
 			ev.Details = map[string]any{"authType": []string{"SSO", "PASSWORD"}[r.IntN(2)], "mfaFactorType": "NONE"}
-			ev.DetailsAsString = r.IntN(2) == 0
 		case x < 880:
 			ev.Event = "sign_in_failed"
 			ev.Details = map[string]any{"authType": "PASSWORD"}
@@ -357,7 +357,7 @@ type auditEventOut struct {
 
 const (
 	auditQueryLayout  = "2006-01-02T15:04:05.000Z"
-	auditOutputLayout = "2006-01-02T15:04:05.000-0700"
+	auditOutputLayout = "2006-01-02T15:04:05.000Z07:00"
 )
 
 func (s *Server) auditJSON(ev *AuditEvent, orgName string) any {
