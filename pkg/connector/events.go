@@ -28,9 +28,14 @@ const AuditFeedID = "miro_audit_log"
 // auditScope is the REST scope the feed needs; the sync never does.
 const auditScope = "auditlogs:read"
 
-// retentionMargin keeps the start of a window this far inside Miro's 90 days,
-// so a clock that differs from Miro's by less than that never earns a 400.
-const retentionMargin = 10 * time.Minute
+// A start less than clampBelow inside Miro's 90 days is moved to clampTo inside
+// them: a clock that differs from Miro's by less than clampBelow never earns a
+// 400, and a run that started clamped is not clamped (and warned about) again
+// on each page while time moves on, only after clampTo-clampBelow.
+const (
+	clampBelow = time.Minute
+	clampTo    = 10 * time.Minute
+)
 
 var _ connectorbuilder.EventFeedsLimited = (*Connector)(nil)
 
@@ -119,7 +124,8 @@ func (f *auditFeed) ListEvents(ctx context.Context, earliest *timestamppb.Timest
 		}
 	}
 	st.After = st.After.UTC()
-	if oldest := now.Add(-miro.AuditLogRetention + retentionMargin).Truncate(time.Millisecond); st.After.Before(oldest) {
+	if st.After.Before(now.Add(-miro.AuditLogRetention + clampBelow)) {
+		oldest := now.Add(-miro.AuditLogRetention + clampTo).Truncate(time.Millisecond)
 		if requested {
 			l.Warn("Miro keeps audit-log events for 90 days only: reading from the oldest available instead",
 				zap.Time("requested_start", st.After), zap.Time("start", oldest))

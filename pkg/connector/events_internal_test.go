@@ -315,7 +315,10 @@ func TestAuditNextWindow(t *testing.T) {
 // warning, and no 400.
 func TestAuditClamp90Days(t *testing.T) {
 	e := newFeedEnv(t, mirosim.Options{})
-	e.sim.SeedAuditLog(mirosim.AuditSeed{Seed: 2, Events: 150, Span: 80 * 24 * time.Hour, End: feedNow})
+	e.sim.SeedAuditLog(mirosim.AuditSeed{Seed: 2, Events: 450, Span: 80 * 24 * time.Hour, End: feedNow})
+	// The clock moves 30 s per call: later pages of the clamped run are not clamped (and warned about) again.
+	clock := feedNow
+	e.feed.now = func() time.Time { clock = clock.Add(30 * time.Second); return clock }
 	core, logs := observer.New(zapcore.DebugLevel)
 	ctx := ctxzap.ToContext(context.Background(), zap.New(core))
 	start := feedNow.Add(-200 * 24 * time.Hour)
@@ -333,7 +336,7 @@ func TestAuditClamp90Days(t *testing.T) {
 	if w := logs.FilterLevelExact(zapcore.WarnLevel).Len(); w != 1 {
 		t.Errorf("%d warnings, want 1: %v", w, logs.FilterLevelExact(zapcore.WarnLevel).All())
 	}
-	if e.sim.Count("list_audit_logs") != 2 || n == 0 {
+	if e.sim.Count("list_audit_logs") != 5 || n == 0 {
 		t.Errorf("%d calls, %d events", e.sim.Count("list_audit_logs"), n)
 	}
 	// No start at all reads what Miro keeps, without a warning.
