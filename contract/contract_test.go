@@ -63,7 +63,7 @@ func TestContract(t *testing.T) {
 	for _, phase := range []struct {
 		name string
 		run  func()
-	}{{"sync", w.sync}, {"client calls", w.clientCalls}, {"content calls", w.contentCalls}, {"provoked errors", w.provokeErrors}} {
+	}{{"sync", w.sync}, {"client calls", w.clientCalls}, {"content calls", w.contentCalls}, {"audit calls", w.auditCalls}, {"provoked errors", w.provokeErrors}} {
 		start := time.Now()
 		phase.run()
 		t.Logf("%s: %v", phase.name, time.Since(start).Round(time.Millisecond))
@@ -111,7 +111,8 @@ func unexercisedRoutes(sim *mirosim.Server) []string {
 	for _, r := range []string{"oauth_token", "get_org", "list_members", "get_member", "list_teams", "get_team",
 		"list_team_members", "get_team_member", "invite_team_member", "update_team_member", "delete_team_member",
 		"list_groups", "get_group", "list_group_members", "add_group_member", "remove_group_member",
-		"list_team_groups", "list_projects", "list_project_members", "list_boards", "list_board_members"} {
+		"list_team_groups", "list_projects", "list_project_members", "list_boards", "list_board_members",
+		"list_audit_logs"} {
 		if counts[r] == 0 {
 			out = append(out, r)
 		}

@@ -27,6 +27,7 @@
 //	list_project_members GET   /v2/orgs/{org}/teams/{team}/projects/{project}/members  L1
 //	list_boards         GET    /v2/boards                                     L1 (offset paging)
 //	list_board_members  GET    /v2/boards/{board}/members                     L1 (offset paging)
+//	list_audit_logs     GET    /v2/audit/logs                                 L2 (auditlogs:read; see audit.go)
 //	scim_list_users     GET    /api/v1/scim/Users                             SCIM limits
 //	scim_get_user       GET    /api/v1/scim/Users/{id}
 //	scim_create_user    POST   /api/v1/scim/Users

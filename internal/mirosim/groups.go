@@ -214,6 +214,7 @@ func (s *Server) addGroupMember(c *call) {
 			return c.refuse(http.StatusConflict, "conflict", "User is already a member of the user group")
 		}
 		g.MemberIDs = slices.Insert(g.MemberIDs, i, uid)
+		s.auditGroup(g, uid, true)
 		return c.reply(http.StatusCreated,
 			groupMemberOut{ID: uid, Email: s.org.Members[s.memberIndex(uid)].Email, Type: "user-group-member"})
 	})
@@ -230,6 +231,7 @@ func (s *Server) removeGroupMember(c *call) {
 			return c.refuse(http.StatusNotFound, "notFound",
 				"User "+c.r.PathValue("id")+" is not a member of user group "+c.r.PathValue("group"))
 		}
+		s.auditGroup(g, g.MemberIDs[i], false)
 		g.MemberIDs = slices.Delete(g.MemberIDs, i, i+1)
 		return c.reply(http.StatusNoContent, nil)
 	})

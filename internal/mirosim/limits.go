@@ -17,6 +17,7 @@ var routeCredits = map[string]int{
 	"remove_group_member": 2000, "list_team_groups": 50,
 	"list_boards": 50, "list_board_members": 50,
 	"list_projects": 50, "list_project_members": 50,
+	"list_audit_logs": 100,
 }
 
 // CreditsFor returns the credits one call of route costs; 0 for unmetered routes (oauth_token, SCIM, unknown).

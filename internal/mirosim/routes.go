@@ -17,7 +17,7 @@ const (
 )
 
 var defaultScopes = []string{scopeOrgRead, scopeTeamsRead, scopeTeamsWrite, scopeGroupsRead, scopeGroupsWrite,
-	scopeBoardsRead, scopeProjectsRead}
+	scopeBoardsRead, scopeProjectsRead, scopeAuditLogsRead}
 
 type kind int
 
@@ -78,6 +78,7 @@ func (s *Server) routes() {
 	const pj = "/v2/orgs/{org}/teams/{team}/projects"
 	add("GET "+pj, "list_projects", kindREST, scopeProjectsRead, s.listProjects)
 	add("GET "+pj+"/{project}/members", "list_project_members", kindREST, scopeProjectsRead, s.listProjectMembers)
+	add("GET /v2/audit/logs", "list_audit_logs", kindREST, scopeAuditLogsRead, s.listAuditLogs)
 	add("GET /api/v1/scim/Users", "scim_list_users", kindSCIM, "", s.scimList)
 	add("GET /api/v1/scim/Users/{id}", "scim_get_user", kindSCIM, "", s.scimGet)
 	add("POST /api/v1/scim/Users", "scim_create_user", kindSCIM, "", s.scimCreate)

@@ -130,6 +130,7 @@ func (s *Server) scimCreate(c *call) {
 		i, _ := search(s.org.Members, m.ID, memberID)
 		s.org.Members = slices.Insert(s.org.Members, i, m)
 		s.emails[strings.ToLower(m.Email)] = m.ID
+		s.auditSCIM(nil, &s.org.Members[i])
 		out := s.scimUserJSON(c, &s.org.Members[i], nil, c.mal == MalformedHugeStrings)
 		return func() {
 			c.w.Header().Set("Location", out.Meta["location"])
@@ -157,6 +158,7 @@ func (s *Server) commit(i int, m *Member) *scimErr {
 	if !s.keepsAdmin(old, m) {
 		return &scimErr{http.StatusConflict, "", "The organization must keep at least one active Company Admin"}
 	}
+	s.auditSCIM(old, m)
 	delete(s.emails, strings.ToLower(old.Email))
 	s.emails[strings.ToLower(m.Email)] = m.ID
 	*old = *m
@@ -228,6 +230,7 @@ func (s *Server) scimDelete(c *call) {
 				t.Members = slices.Delete(t.Members, j, j+1)
 			}
 		}
+		s.auditSCIM(m, nil)
 		delete(s.emails, strings.ToLower(m.Email))
 		s.org.Members = slices.Delete(s.org.Members, i, i+1)
 		return c.reply(http.StatusNoContent, nil)

@@ -89,6 +89,8 @@ type Server struct {
 
 	mux *http.ServeMux
 
+	audit auditLog // audit.go
+
 	lifeMu  sync.Mutex
 	hs      *http.Server
 	baseURL string

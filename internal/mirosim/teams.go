@@ -177,6 +177,7 @@ func (s *Server) inviteTeamMember(c *call) {
 		}
 		tm := TeamMember{UserID: uid, Role: in.Role, CreatedAt: now.UTC().Truncate(time.Millisecond)}
 		t.Members = slices.Insert(t.Members, i, tm)
+		s.auditTeam(t, uid, "", in.Role)
 		return c.reply(http.StatusCreated, teamMemberJSON(t.ID, &tm, s.tokenUser().ID))
 	})
 }
@@ -212,6 +213,7 @@ func (s *Server) updateTeamMember(c *call) {
 		if in.Role != "admin" && lastAdmin(t, j) {
 			return c.refuse(http.StatusConflict, "conflict", "Cannot demote the last admin of the team")
 		}
+		s.auditTeam(t, t.Members[j].UserID, t.Members[j].Role, in.Role)
 		t.Members[j].Role = in.Role
 		out := teamMemberJSON(t.ID, &t.Members[j], s.tokenUser().ID)
 		out.ModifiedAt = fmtTime(now.Truncate(time.Millisecond))
@@ -228,6 +230,7 @@ func (s *Server) deleteTeamMember(c *call) {
 		if lastAdmin(t, j) {
 			return c.refuse(http.StatusConflict, "conflict", "Cannot remove the last admin of the team")
 		}
+		s.auditTeam(t, t.Members[j].UserID, t.Members[j].Role, "")
 		t.Members = slices.Delete(t.Members, j, j+1)
 		return c.reply(http.StatusNoContent, nil)
 	})
