@@ -40,14 +40,14 @@ func supervise() int {
 		return 1
 	}
 	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // SIGHUP: the terminal went away
 	s := &supervisor{exe: exe, args: os.Args[1:], env: os.Environ(), stderr: os.Stderr, signals: signals, grace: stopGrace}
 	return s.run()
 }
 
 // runSDK runs baton-sdk: the runner (under the supervisor), the connector
 // process it starts, or a subcommand. The runner stops on SIGINT, which the
-// supervisor sends for SIGINT and SIGTERM alike.
+// supervisor sends for SIGINT, SIGTERM and SIGHUP alike.
 func runSDK() {
 	if limit, ok := memoryLimit(os.Getenv, os.ReadFile); ok {
 		debug.SetMemoryLimit(limit)

@@ -24,7 +24,7 @@ import (
 // arguments) and decides the exit status from what the SDK logged, which it
 // does deterministically before the race (see failureMessages). The supervisor
 // also owns a private temporary directory, removed on exit whatever happens,
-// and turns SIGINT and SIGTERM into the SDK's own stop signal (SIGINT) for the
+// and turns SIGINT, SIGTERM and SIGHUP into the SDK's own stop signal (SIGINT) for the
 // child, killing it if it has not stopped within the grace period.
 
 // childEnv marks a process that runs the SDK under a supervisor.
@@ -149,7 +149,9 @@ func (s *supervisor) runChild(args, env []string) (outcome, error) {
 	// Not CommandContext: the child is stopped by the signals relayed below, never killed outright.
 	cmd := exec.Command(s.exe, args...) //nolint:noctx,gosec // our own executable and arguments
 	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, w
+	// No stdin: nothing reads it, and a background process group reading a
+	// terminal would be stopped (SIGTTIN).
+	cmd.Stdout, cmd.Stderr = os.Stdout, w
 	// Its own process group: a terminal's Ctrl-C reaches only the supervisor,
 	// which relays it; and the group is killed at the end, the SDK's connector
 	// process included. Pdeathsig ends the child if the supervisor is killed.
@@ -299,6 +301,8 @@ func signalName(sig int) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
 	}
 	return syscall.Signal(sig).String()
 }

@@ -131,6 +131,7 @@ func TestSupervisorExitStatus(t *testing.T) {
 		{"service-task-failure", []string{"--client-id", "x"}, nil, 0, ""},
 		{"stops-on-sigint", nil, syscall.SIGINT, 130, "baton-miro: stopped by SIGINT"},
 		{"stops-on-sigint", nil, syscall.SIGTERM, 143, "baton-miro: stopped by SIGTERM"},
+		{"stops-on-sigint", nil, syscall.SIGHUP, 129, "baton-miro: stopped by SIGHUP"},
 		{"stops-on-sigint", []string{"--client-id", "x"}, syscall.SIGTERM, 0, ""},
 		{"ignores-sigint", nil, syscall.SIGTERM, 143, "baton-miro: stopped by SIGTERM"},
 		{"ignores-sigint", []string{"--client-id", "x"}, syscall.SIGTERM, 143, "baton-miro: stopped by SIGTERM"},
