@@ -19,6 +19,7 @@ import (
 // EXIT_INTERRUPTS (default 50) syncs interrupted by SIGINT or SIGTERM at
 // different points (exit 130 or 143). It counts runs that exited 0 or with the
 // wrong code and files left in the run's temporary directory; all must be 0.
+// EXIT_LOG_LEVEL sets --log-level (default error).
 //
 //	go test -run '^$' -bench ExitStatus -benchtime 1x -timeout 30m ./bench/
 func BenchmarkExitStatus(b *testing.B) {
@@ -31,7 +32,11 @@ func BenchmarkExitStatus(b *testing.B) {
 	}
 	defer sim.Close()
 	dir := b.TempDir()
-	base := []string{"--miro-api-url", sim.BaseURL(), "--miro-scim-url", sim.SCIMURL(), "--log-level", "error"}
+	logLevel := os.Getenv("EXIT_LOG_LEVEL") // debug made the SDK's race likelier
+	if logLevel == "" {
+		logLevel = "error"
+	}
+	base := []string{"--miro-api-url", sim.BaseURL(), "--miro-scim-url", sim.SCIMURL(), "--log-level", logLevel}
 
 	// start runs the binary with its own TMPDIR.
 	start := func(args ...string) (*exec.Cmd, string) {
