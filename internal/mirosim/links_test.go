@@ -108,6 +108,11 @@ func TestBoardAndProjectGroups(t *testing.T) {
 			break
 		}
 	}
+	// The spec's path names no team; the team-nested form every other project route takes is no route.
+	nested := s.get(s.orgPath("/teams/" + p.TeamID + "/projects/" + p.ID + "/groups"))
+	if nested.status != 404 || s.Count("unknown") != 1 {
+		t.Errorf("team-nested project groups: %d, unknown count %d", nested.status, s.Count("unknown"))
+	}
 	for _, path := range []string{"/boards/uXjVnotaboard=/groups", "/projects/42/groups", "/groups/42/teams"} {
 		if r := s.get(s.orgPath(path)); r.status != 404 || r.errCode(t) != "notFound" {
 			t.Errorf("%s: %d %s", path, r.status, r.body)
