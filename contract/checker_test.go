@@ -46,6 +46,10 @@ func TestCheckerCatches(t *testing.T) {
 		{"limit over the maximum", ex("GET", org+"/members?limit=101", 200, `[]`), "request", "limit"},
 		{"board limit over the string maximum", ex("GET", "/v2/boards?limit=51", 200, `{"data":[]}`), "request", "limit"},
 		{"undocumented path", ex("GET", "/v2/orgs/1/nothing", 404, `{}`), "route", "no operation"},
+		{"board group role in lower case", ex("GET", org+"/boards/uXjV1=/groups", 200,
+			`{"limit":100,"size":1,"type":"cursor-list","data":[{"id":"1","role":"editor"}]}`), "response", "editor"},
+		{"team settings value off the enum", ex("GET", org+"/teams/1/settings", 200,
+			`{"teamSharingPolicySettings":{"sharingViaPublicLink":"public"}}`), "response", "public"},
 		{"missing rate-limit headers", func() exchange {
 			e := ex("GET", org+"/teams", 200, `{"limit":100,"size":0,"data":[]}`)
 			e.RespHeader.Del("X-Ratelimit-Reset")

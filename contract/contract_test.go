@@ -28,7 +28,8 @@ const (
 
 // TestContract runs the client against the simulator behind a recording proxy — a full sync with four
 // workers, direct client calls (the bare-array emails lookup, gets, team member and user group writes,
-// boards and projects), a few hand-built board searches, and provoked 400/401/403/404/409/429 answers — and
+// boards and projects), a few hand-built board searches, hand-built calls of the routes the client does not
+// make yet (fidelity_test.go), and provoked 400/401/403/404/409/429 answers — and
 // validates every recorded request and response against Miro's OpenAPI document.
 func TestContract(t *testing.T) {
 	doc, _ := requireSpec(t)
@@ -40,9 +41,11 @@ func TestContract(t *testing.T) {
 	defer cancel()
 
 	// 500 users in 12 teams: four teams are over 100 members (several team member pages each), one has a
-	// single admin (for the last-admin 409s); groups, boards and projects are synced too. Small enough for
-	// the race detector on two cores.
-	org := mirosim.Generate(mirosim.GenOptions{Seed: 8, Users: 500, Teams: 12, Groups: 8, Boards: true})
+	// single admin (for the last-admin 409s); groups, boards and projects are synced too; boards and
+	// projects are shared with groups and teams have settings of their own (read by fidelityCalls). Small
+	// enough for the race detector on two cores.
+	org := mirosim.Generate(mirosim.GenOptions{Seed: 8, Users: 500, Teams: 12, Groups: 8, Boards: true,
+		GroupShares: true, TeamSettings: true})
 	want := org.Clone()
 	// A 2 s credit window lets the provoked 429 clear quickly; 100,000 credits per window are far more than
 	// the sync spends in one.
@@ -63,7 +66,8 @@ func TestContract(t *testing.T) {
 	for _, phase := range []struct {
 		name string
 		run  func()
-	}{{"sync", w.sync}, {"client calls", w.clientCalls}, {"content calls", w.contentCalls}, {"audit calls", w.auditCalls}, {"provoked errors", w.provokeErrors}} {
+	}{{"sync", w.sync}, {"client calls", w.clientCalls}, {"content calls", w.contentCalls}, {"audit calls", w.auditCalls},
+		{"simulator calls", w.fidelityCalls}, {"provoked errors", w.provokeErrors}} {
 		start := time.Now()
 		phase.run()
 		t.Logf("%s: %v", phase.name, time.Since(start).Round(time.Millisecond))
@@ -111,8 +115,9 @@ func unexercisedRoutes(sim *mirosim.Server) []string {
 	for _, r := range []string{"oauth_token", "get_org", "list_members", "get_member", "list_teams", "get_team",
 		"list_team_members", "get_team_member", "invite_team_member", "update_team_member", "delete_team_member",
 		"list_groups", "get_group", "list_group_members", "add_group_member", "remove_group_member",
-		"list_team_groups", "list_projects", "list_project_members", "list_boards", "list_board_members",
-		"list_audit_logs"} {
+		"list_team_groups", "list_group_teams", "list_projects", "get_project", "list_project_members",
+		"get_project_member", "list_project_groups", "list_boards", "get_board", "list_board_members",
+		"get_board_member", "list_board_groups", "get_team_settings", "list_audit_logs", "reset_sessions"} {
 		if counts[r] == 0 {
 			out = append(out, r)
 		}

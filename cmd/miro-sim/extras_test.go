@@ -89,3 +89,34 @@ func TestRunGroupsAndBoardsFlags(t *testing.T) {
 		t.Fatalf("defaults: %d groups, %d boards", groups.Size, boards.Total)
 	}
 }
+
+func TestRunGroupSharesAndTeamSettingsFlags(t *testing.T) {
+	info, _, stop := startRun(t, "--users", "120", "--teams", "6", "--groups", "4", "--boards", "--group-shares",
+		"--team-settings")
+	defer stop()
+	base := info["base_url"]
+	var tokenInfo struct{ Organization struct{ ID string } }
+	getJSON(t, base+"/v1/oauth-token", &tokenInfo)
+	orgp := base + "/v2/orgs/" + tokenInfo.Organization.ID
+	var boards struct{ Data []struct{ ID string } }
+	getJSON(t, base+"/v2/boards?sort=alphabetically&limit=50", &boards)
+	shared := 0
+	for _, b := range boards.Data {
+		var groups struct{ Size int }
+		getJSON(t, orgp+"/boards/"+b.ID+"/groups", &groups)
+		shared += min(groups.Size, 1)
+	}
+	var teams struct{ Data []struct{ ID string } }
+	getJSON(t, orgp+"/teams", &teams)
+	public := map[string]bool{}
+	for _, tm := range teams.Data {
+		var st struct {
+			TeamSharingPolicySettings struct{ SharingViaPublicLink string }
+		}
+		getJSON(t, orgp+"/teams/"+tm.ID+"/settings", &st)
+		public[st.TeamSharingPolicySettings.SharingViaPublicLink] = true
+	}
+	if shared == 0 || len(public) < 2 {
+		t.Fatalf("%d of %d boards shared with groups; public-link settings %v", shared, len(boards.Data), public)
+	}
+}

@@ -47,6 +47,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	unknownEnums := fs.Bool("unknown-enums", false, "add values outside Miro's enums")
 	groups := fs.Int("groups", 0, "user groups to generate")
 	boards := fs.Bool("boards", false, "generate boards (with members) and projects")
+	groupShares := fs.Bool("group-shares", false, "share boards and projects with user groups (needs --boards and --groups)")
+	teamSettings := fs.Bool("team-settings", false, "give teams varied settings (else every team has the defaults)")
 	auditEvents := fs.Int("audit-events", 0, "audit-log events to seed (mostly sign-ins), spread over --audit-days")
 	auditDays := fs.Int("audit-days", 30, "days before now that the seeded audit log covers")
 	readyFile := fs.String("ready-file", "", "write base_url, scim_url and tokens here once listening")
@@ -61,7 +63,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	org := mirosim.Generate(mirosim.GenOptions{Seed: *seed, Users: *users, Teams: *teams, UnknownEnums: *unknownEnums,
-		Groups: *groups, Boards: *boards})
+		Groups: *groups, Boards: *boards, GroupShares: *groupShares, TeamSettings: *teamSettings})
 	sim := mirosim.New(org, mirosim.Options{Token: *token, SCIMToken: *scimToken, Latency: *latency,
 		Credits: *credits, Window: *window, Faults: mirosim.Faults{Rate: *faultRate, Seed: *seed}})
 	sim.SeedAuditLog(mirosim.AuditSeed{Seed: *seed, Events: *auditEvents, Span: time.Duration(max(*auditDays, 1)) * 24 * time.Hour})

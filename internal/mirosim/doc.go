@@ -12,6 +12,7 @@
 //	get_member          GET    /v2/orgs/{org}/members/{id}                    L3
 //	list_teams          GET    /v2/orgs/{org}/teams                           L1 (50)
 //	get_team            GET    /v2/orgs/{org}/teams/{team}                    L1
+//	get_team_settings   GET    /v2/orgs/{org}/teams/{team}/settings           L1 (see settings.go)
 //	list_team_members   GET    /v2/orgs/{org}/teams/{team}/members            L2 (100)
 //	get_team_member     GET    /v2/orgs/{org}/teams/{team}/members/{id}       L1
 //	invite_team_member  POST   /v2/orgs/{org}/teams/{team}/members            L2
@@ -23,11 +24,19 @@
 //	add_group_member    POST   /v2/orgs/{org}/groups/{group}/members          L1
 //	remove_group_member DELETE /v2/orgs/{org}/groups/{group}/members/{id}     L4 (2000)
 //	list_team_groups    GET    /v2/orgs/{org}/teams/{team}/groups             L1 (groups:read and teams:read)
+//	list_group_teams    GET    /v2/orgs/{org}/groups/{group}/teams            L1 (groups:read and teams:read)
 //	list_projects       GET    /v2/orgs/{org}/teams/{team}/projects           L1
-//	list_project_members GET   /v2/orgs/{org}/teams/{team}/projects/{project}/members  L1
+//	get_project         GET    /v2/orgs/{org}/teams/{team}/projects/{project} L1
+//	list_project_members GET   /v2/orgs/{org}/teams/{team}/projects/{project}/members       L1
+//	get_project_member  GET    /v2/orgs/{org}/teams/{team}/projects/{project}/members/{id}  L1
+//	list_project_groups GET    /v2/orgs/{org}/projects/{project}/groups       L1 (groups:read and projects:read)
 //	list_boards         GET    /v2/boards                                     L1 (offset paging)
+//	get_board           GET    /v2/boards/{board}                             L1
 //	list_board_members  GET    /v2/boards/{board}/members                     L1 (offset paging)
+//	get_board_member    GET    /v2/boards/{board}/members/{id}                L1
+//	list_board_groups   GET    /v2/orgs/{org}/boards/{board}/groups           L1 (groups:read and boards:read)
 //	list_audit_logs     GET    /v2/audit/logs                                 L2 (auditlogs:read; see audit.go)
+//	reset_sessions      POST   /v2/sessions/reset_all?email=                  L3 (sessions:delete; see sessions.go)
 //	scim_list_users     GET    /api/v1/scim/Users                             SCIM limits
 //	scim_get_user       GET    /api/v1/scim/Users/{id}
 //	scim_create_user    POST   /api/v1/scim/Users
@@ -39,7 +48,8 @@
 // Order of checks on /v2: 401 (token) → 429 (credits, nothing charged) → 403 insufficientPermissions (scope)
 // → 403 forbiddenAccess (NotEnterprise, then NotAdmin, distinct messages) → 404 (org id not the org's) →
 // the handler. /v2/boards routes are neither Enterprise- nor admin-only and name no org, so they skip the
-// forbiddenAccess and org checks. Every authenticated metered request is charged, whatever its outcome
+// forbiddenAccess and org checks; /v2/sessions/reset_all is Enterprise- and admin-only but names no org, so it
+// skips only the org check. Every authenticated metered request is charged, whatever its outcome
 // (400/403/404 included); 401s and 429s are not. All of these answers carry X-RateLimit-*; injected faults
 // do not (they stand for a proxy or a broken connection in front of Miro).
 //
@@ -73,13 +83,29 @@
 //     the owner.
 //   - A SCIM delete edits teams only; group, board and project member lists skip ids that are no longer org
 //     members, and a board whose owner left has no owner object.
+//   - Group links (a group's teams, a board's or project's groups) page like teams, in id order, 100 at most;
+//     an unknown group, board or project is 404 (the spec lists no 404 for a group's teams; the team side
+//     answers the same). The project's groups path names no team, as in the spec. Board and project group
+//     roles are the spec's upper-case VIEWER, COMMENTER, EDITOR; a group's role in a team is "member".
+//   - Single gets: a board is its list item plus links{self, related} (absolute URLs from the request); a
+//     board or project member who is not on it, or no longer an org member, is 404; a project under another
+//     team is 404.
+//   - Team settings: a team the org holds none for answers DefaultTeamSettings (Miro documents no defaults).
+//   - Session reset: any org member's email, any case, guests and deactivated users included; 200 with no
+//     body, again on a repeat; a missing or blank email is 400 invalidParameters, an unknown one 404
+//     notFound. Server.SessionResets counts successes per member.
+//   - SCIM profile: displayName at most 60 characters, department 120, employeeNumber 20 (Miro's docs), else
+//     400 invalidValue; only changed values are checked. A complex attribute as the PATCH path ("name", the
+//     enterprise URN) sets the sub-attributes given and leaves the others.
 //
 // Faults replace the answer before any check (so they are counted but not charged); FaultTruncate runs the
 // real handler (charging it and applying any write) and sends half its answer. Malformations change only
 // successful answers, after the handler ran; error answers stay intact. List malformations apply to the three
 // cursor lists; over_limit, duplicates, empty_data_cursor (empty Resources) and huge_strings also to
 // scim_list_users. The newer cursor lists (groups, group members, team groups, projects, project members) take
-// all five. On the offset lists (boards, board members) over_limit adds an item, duplicates starts a later page
+// all five; the link lists (group teams, board groups, project groups) take the four that change pages (their
+// items hold no free text for huge_strings). Single gets and team settings take huge_strings (on a name, an
+// email or an allow-listed domain). On the offset lists (boards, board members) over_limit adds an item, duplicates starts a later page
 // with the item before offset (plus limit new ones), empty_data_cursor empties data (total unchanged),
 // cursor_loop points links.next of a later page at itself. huge_strings makes only the first item of a page
 // huge, so a page stays about 1 MiB.

@@ -25,6 +25,10 @@ type GenOptions struct {
 	// Boards adds boards to teams (skewed counts, a few teams past the 50-board page) with members, and a few
 	// projects per team with members.
 	Boards bool
+	// GroupShares shares boards and projects with user groups (it needs Boards and Groups); TeamSettings gives
+	// every team varied settings (without it every team has DefaultTeamSettings). Each draws from a PRNG stream
+	// of its own, so neither changes anything the other options produce.
+	GroupShares, TeamSettings bool
 }
 
 // genEpoch anchors every generated timestamp so the output never depends on the wall clock.
@@ -238,6 +242,12 @@ func Generate(o GenOptions) *Org {
 	org.Groups = generateGroups(o, org)
 	if o.Boards {
 		org.Projects, org.Boards = generateBoards(o, org)
+	}
+	if o.GroupShares {
+		generateShares(o, org)
+	}
+	if o.TeamSettings {
+		org.TeamSettings = generateTeamSettings(o, org.Teams)
 	}
 	return org
 }

@@ -126,12 +126,6 @@ type groupMemberOut struct {
 	Type  string `json:"type"`
 }
 
-type teamGroupOut struct {
-	ID   string `json:"id"`
-	Role string `json:"role"`
-	Type string `json:"type"`
-}
-
 func groupID(g *Group) string { return g.ID }
 
 func (s *Server) group(id string) *Group { return byID(s.org.Groups, id, groupID) }
@@ -240,24 +234,16 @@ func (s *Server) removeGroupMember(c *call) {
 // listTeamGroups lists the user groups attached to a team, in group id order.
 func (s *Server) listTeamGroups(c *call) {
 	teamID := c.r.PathValue("team")
-	prefix := "tg:" + teamID + ":"
-	limit, after, ok := c.pageArgs(prefix)
-	if !ok {
-		return
-	}
-	s.reading(func() answer {
+	find := func() ([]Group, answer) {
 		if s.team(teamID) == nil {
-			return c.teamNotFound
+			return nil, c.teamNotFound
 		}
-		keep := func(g *Group) bool {
-			_, found := slices.BinarySearch(g.TeamIDs, teamID)
-			return found
-		}
-		page, next := pageAfter(s.org.Groups, groupID, keep, after, limit, c.mal)
-		data := make([]teamGroupOut, len(page))
-		for i, g := range page {
-			data[i] = teamGroupOut{ID: g.ID, Role: "member", Type: "team-user-group"}
-		}
-		return cursorPage(c, limit, next, listCursor(prefix), data)
-	})
+		return s.org.Groups, nil
+	}
+	keep := func(g *Group) bool {
+		_, found := slices.BinarySearch(g.TeamIDs, teamID)
+		return found
+	}
+	linkList(s, c, "tg:"+teamID+":", find, groupID, keep,
+		func(g *Group) linkOut { return linkOut{ID: g.ID, Role: "member", Type: "team-user-group"} })
 }

@@ -263,7 +263,7 @@ func TestTeamGroups(t *testing.T) {
 	}
 	links, withGroups := 0, 0
 	for _, tm := range s.org.Teams {
-		got, _ := pageAll[teamGroupOut](t, s, s.orgPath("/teams/"+tm.ID+"/groups"), 2)
+		got, _ := pageAll[linkOut](t, s, s.orgPath("/teams/"+tm.ID+"/groups"), 2)
 		var ids []string
 		for _, x := range got {
 			if x.Role != "member" || x.Type != "team-user-group" {
@@ -373,7 +373,7 @@ func TestNewListMalformations(t *testing.T) {
 	if g1.Cursor == "" || g2.Cursor != g1.Cursor {
 		t.Errorf("cursor_loop: %q then %q", g1.Cursor, g2.Cursor)
 	}
-	var tg page[teamGroupOut]
+	var tg page[linkOut]
 	s.get(s.orgPath("/teams/"+org.Teams[0].ID+"/groups")).json(t, &tg)
 	if len(tg.Data) != 0 || tg.Cursor == "" {
 		t.Errorf("empty_data_cursor: %+v", tg)

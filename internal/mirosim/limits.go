@@ -10,14 +10,14 @@ import (
 // routeCredits holds Miro's level weights (L1=50, L2=100, L3=500, L4=2000) per route.
 var routeCredits = map[string]int{
 	"get_org": 500, "list_members": 500, "get_member": 500,
-	"list_teams": 50, "get_team": 50,
+	"list_teams": 50, "get_team": 50, "get_team_settings": 50,
 	"list_team_members": 100, "get_team_member": 50, "invite_team_member": 100,
 	"update_team_member": 100, "delete_team_member": 50,
 	"list_groups": 50, "get_group": 50, "list_group_members": 50, "add_group_member": 50,
-	"remove_group_member": 2000, "list_team_groups": 50,
-	"list_boards": 50, "list_board_members": 50,
-	"list_projects": 50, "list_project_members": 50,
-	"list_audit_logs": 100,
+	"remove_group_member": 2000, "list_team_groups": 50, "list_group_teams": 50,
+	"list_boards": 50, "get_board": 50, "list_board_members": 50, "get_board_member": 50, "list_board_groups": 50,
+	"list_projects": 50, "get_project": 50, "list_project_members": 50, "get_project_member": 50,
+	"list_project_groups": 50, "list_audit_logs": 100, "reset_sessions": 500,
 }
 
 // CreditsFor returns the credits one call of route costs; 0 for unmetered routes (oauth_token, SCIM, unknown).

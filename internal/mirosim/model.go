@@ -1,6 +1,7 @@
 package mirosim
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -46,6 +47,10 @@ type Org struct {
 	Groups                []Group   // user groups, sorted by ID (by the server)
 	Boards                []Board   // sorted by ID (by the server)
 	Projects              []Project // sorted by ID (by the server)
+	// TeamSettings holds the settings of the teams that have their own; any other team has Miro's defaults
+	// (DefaultTeamSettings). Kept beside Teams, not in Team, so orgs generated before settings existed are
+	// unchanged.
+	TeamSettings map[string]TeamSettings
 }
 
 // Enum values exactly as Miro's OpenAPI spec lists them.
@@ -91,10 +96,17 @@ func (o *Org) Clone() *Org {
 	c.Boards = slices.Clone(o.Boards)
 	for i := range c.Boards {
 		c.Boards[i].Members = slices.Clone(c.Boards[i].Members)
+		c.Boards[i].Groups = slices.Clone(c.Boards[i].Groups)
 	}
 	c.Projects = slices.Clone(o.Projects)
 	for i := range c.Projects {
 		c.Projects[i].Members = slices.Clone(c.Projects[i].Members)
+		c.Projects[i].Groups = slices.Clone(c.Projects[i].Groups)
+	}
+	c.TeamSettings = maps.Clone(o.TeamSettings)
+	for id, ts := range c.TeamSettings {
+		ts.AllowListedDomains = slices.Clone(ts.AllowListedDomains)
+		c.TeamSettings[id] = ts
 	}
 	return &c
 }
@@ -115,12 +127,14 @@ func (o *Org) sortContent() {
 		slices.SortStableFunc(o.Boards[i].Members, func(a, b BoardMember) int {
 			return strings.Compare(a.UserID, b.UserID)
 		})
+		sortShares(o.Boards[i].Groups)
 	}
 	slices.SortStableFunc(o.Projects, func(a, b Project) int { return strings.Compare(a.ID, b.ID) })
 	for i := range o.Projects {
 		slices.SortStableFunc(o.Projects[i].Members, func(a, b ProjectMember) int {
 			return strings.Compare(a.UserID, b.UserID)
 		})
+		sortShares(o.Projects[i].Groups)
 	}
 }
 

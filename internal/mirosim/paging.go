@@ -194,15 +194,11 @@ func offsetPage[T any](items []T, offset, limit int, mal Malformation) []T {
 // offsetLinks builds links for an offset page from the request's own URL. cursor_loop makes a later page's
 // next link point at the page itself.
 func (c *call) offsetLinks(total, offset, limit int) pageLinks {
-	scheme := "http://"
-	if c.r.TLS != nil {
-		scheme = "https://"
-	}
 	at := func(off int) string {
 		q := c.r.URL.Query()
 		q.Set("limit", strconv.Itoa(limit))
 		q.Set("offset", strconv.Itoa(off))
-		return scheme + c.r.Host + c.r.URL.Path + "?" + q.Encode()
+		return c.absURL(c.r.URL.Path + "?" + q.Encode())
 	}
 	last := 0
 	if total > 0 {

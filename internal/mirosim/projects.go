@@ -17,6 +17,7 @@ type ProjectMember struct {
 type Project struct {
 	ID, Name, TeamID string
 	Members          []ProjectMember // sorted by UserID (by the server)
+	Groups           []GroupShare    // user groups the project is shared with, sorted by GroupID (by the server)
 }
 
 var (
@@ -109,30 +110,75 @@ func (s *Server) listProjects(c *call) {
 
 // listProjectMembers leaves out users who are no longer org members.
 func (s *Server) listProjectMembers(c *call) {
-	teamID, projID := c.r.PathValue("team"), c.r.PathValue("project")
-	prefix := "pm:" + projID + ":"
+	prefix := "pm:" + c.r.PathValue("project") + ":"
 	limit, after, ok := c.pageArgs(prefix)
 	if !ok {
 		return
 	}
 	s.reading(func() answer {
-		if s.team(teamID) == nil {
-			return c.teamNotFound
-		}
-		p := s.project(projID)
-		if p == nil || p.TeamID != teamID {
-			return c.refuse(http.StatusNotFound, "notFound", "Project "+projID+" not found in team "+teamID)
+		p, miss := s.teamProject(c)
+		if miss != nil {
+			return miss
 		}
 		keep := func(m *ProjectMember) bool { return s.memberIndex(m.UserID) >= 0 }
 		page, next := pageAfter(p.Members, projectUserID, keep, after, limit, c.mal)
 		data := make([]projectMemberOut, len(page))
 		for i, m := range page {
-			data[i] = projectMemberOut{ID: m.UserID, Email: s.org.Members[s.memberIndex(m.UserID)].Email, Role: m.Role,
-				Type: "project_member"}
-			if i == 0 && c.mal == MalformedHugeStrings {
-				data[i].Email = huge("@huge.example.com")
-			}
+			data[i] = s.projectMemberJSON(m, i == 0 && c.mal == MalformedHugeStrings)
 		}
 		return cursorPage(c, limit, next, listCursor(prefix), data)
+	})
+}
+
+// teamProject finds the project the path names in the team it names, or answers 404. The caller holds s.mu.
+func (s *Server) teamProject(c *call) (*Project, answer) {
+	teamID, projID := c.r.PathValue("team"), c.r.PathValue("project")
+	if s.team(teamID) == nil {
+		return nil, c.teamNotFound
+	}
+	p := s.project(projID)
+	if p == nil || p.TeamID != teamID {
+		return nil, c.refuse(http.StatusNotFound, "notFound", "Project "+projID+" not found in team "+teamID)
+	}
+	return p, nil
+}
+
+// projectMemberJSON renders a member who is still an org member; the caller holds s.mu.
+func (s *Server) projectMemberJSON(m *ProjectMember, big bool) projectMemberOut {
+	o := projectMemberOut{ID: m.UserID, Email: s.org.Members[s.memberIndex(m.UserID)].Email, Role: m.Role,
+		Type: "project_member"}
+	if big {
+		o.Email = huge("@huge.example.com")
+	}
+	return o
+}
+
+func (s *Server) getProject(c *call) {
+	s.reading(func() answer {
+		p, miss := s.teamProject(c)
+		if miss != nil {
+			return miss
+		}
+		out := projectOut{ID: p.ID, Name: p.Name, Type: "project"}
+		if c.mal == MalformedHugeStrings {
+			out.Name = huge("")
+		}
+		return c.reply(http.StatusOK, out)
+	})
+}
+
+// getProjectMember: a user who is not a member of the project, or no longer an org member, is 404.
+func (s *Server) getProjectMember(c *call) {
+	s.reading(func() answer {
+		p, miss := s.teamProject(c)
+		if miss != nil {
+			return miss
+		}
+		uid := c.r.PathValue("id")
+		m := byID(p.Members, uid, projectUserID)
+		if m == nil || s.memberIndex(uid) < 0 {
+			return c.refuse(http.StatusNotFound, "notFound", "User "+uid+" is not a member of project "+p.ID)
+		}
+		return c.reply(http.StatusOK, s.projectMemberJSON(m, c.mal == MalformedHugeStrings))
 	})
 }

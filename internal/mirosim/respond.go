@@ -100,6 +100,15 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(millisZ)
 }
 
+// absURL is the absolute URL of pathAndQuery on the host the request came to.
+func (c *call) absURL(pathAndQuery string) string {
+	scheme := "http://"
+	if c.r.TLS != nil {
+		scheme = "https://"
+	}
+	return scheme + c.r.Host + pathAndQuery
+}
+
 // huge makes a 1 MiB string ending in suffix, for MalformedHugeStrings.
 func huge(suffix string) string { return strings.Repeat("x", 1<<20) + suffix }
 

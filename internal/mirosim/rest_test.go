@@ -109,8 +109,8 @@ func TestAuthAndAccess(t *testing.T) {
 
 func TestUnknownRoute(t *testing.T) {
 	s := startSim(t, smallOrg(), Options{})
-	// Boards, user groups and audit logs are served now; group->teams links are not.
-	for _, p := range []string{"/v2/orgs/" + s.org.ID + "/groups/1/teams", "/nope"} {
+	// Boards, user groups, group->teams links and audit logs are served now; one group->team link by id is not.
+	for _, p := range []string{"/v2/orgs/" + s.org.ID + "/groups/1/teams/2", "/nope"} {
 		r := s.get(p)
 		wantStatus(t, r, 404)
 		if r.errCode(t) != "notFound" {

@@ -17,7 +17,7 @@ const (
 )
 
 var defaultScopes = []string{scopeOrgRead, scopeTeamsRead, scopeTeamsWrite, scopeGroupsRead, scopeGroupsWrite,
-	scopeBoardsRead, scopeProjectsRead, scopeAuditLogsRead}
+	scopeBoardsRead, scopeProjectsRead, scopeAuditLogsRead, scopeSessionsDelete}
 
 type kind int
 
@@ -33,7 +33,9 @@ type endpoint struct {
 	kind  kind
 	scope string // required scopes, space-separated
 	org   bool   // under /v2/orgs/{org}: Enterprise and Company Admin only, org id checked
-	serve func(*call)
+	// enterprise: Enterprise and Company Admin only: every org route, and /v2/sessions (no org id in the path).
+	enterprise bool
+	serve      func(*call)
 }
 
 // call is one request in flight with the options it started with.
@@ -50,7 +52,9 @@ type call struct {
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	add := func(pattern, route string, k kind, scope string, f func(*call)) {
-		e := endpoint{route: route, kind: k, scope: scope, org: strings.Contains(pattern, "{org}"), serve: f}
+		org := strings.Contains(pattern, "{org}")
+		e := endpoint{route: route, kind: k, scope: scope, org: org, serve: f,
+			enterprise: org || strings.Contains(pattern, " /v2/sessions/")}
 		s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handle(w, r, e) }))
 	}
 	const tm = "/v2/orgs/{org}/teams/{team}/members"
@@ -60,6 +64,7 @@ func (s *Server) routes() {
 	add("GET /v2/orgs/{org}/members/{id}", "get_member", kindREST, scopeOrgRead, s.getMember)
 	add("GET /v2/orgs/{org}/teams", "list_teams", kindREST, scopeTeamsRead, s.listTeams)
 	add("GET /v2/orgs/{org}/teams/{team}", "get_team", kindREST, scopeTeamsRead, s.getTeam)
+	add("GET /v2/orgs/{org}/teams/{team}/settings", "get_team_settings", kindREST, scopeTeamsRead, s.getTeamSettings)
 	add("GET "+tm, "list_team_members", kindREST, scopeTeamsRead, s.listTeamMembers)
 	add("GET "+tm+"/{id}", "get_team_member", kindREST, scopeTeamsRead, s.getTeamMember)
 	add("POST "+tm, "invite_team_member", kindREST, scopeTeamsWrite, s.inviteTeamMember)
@@ -73,11 +78,22 @@ func (s *Server) routes() {
 	add("DELETE "+gm+"/{id}", "remove_group_member", kindREST, scopeGroupsWrite, s.removeGroupMember)
 	add("GET /v2/orgs/{org}/teams/{team}/groups", "list_team_groups", kindREST, scopeGroupsRead+" "+scopeTeamsRead,
 		s.listTeamGroups)
+	add("GET /v2/orgs/{org}/groups/{group}/teams", "list_group_teams", kindREST, scopeGroupsRead+" "+scopeTeamsRead,
+		s.listGroupTeams)
 	add("GET /v2/boards", "list_boards", kindREST, scopeBoardsRead, s.listBoards)
+	add("GET /v2/boards/{board}", "get_board", kindREST, scopeBoardsRead, s.getBoard)
 	add("GET /v2/boards/{board}/members", "list_board_members", kindREST, scopeBoardsRead, s.listBoardMembers)
+	add("GET /v2/boards/{board}/members/{id}", "get_board_member", kindREST, scopeBoardsRead, s.getBoardMember)
+	add("GET /v2/orgs/{org}/boards/{board}/groups", "list_board_groups", kindREST, scopeGroupsRead+" "+scopeBoardsRead,
+		s.listBoardGroups)
 	const pj = "/v2/orgs/{org}/teams/{team}/projects"
 	add("GET "+pj, "list_projects", kindREST, scopeProjectsRead, s.listProjects)
+	add("GET "+pj+"/{project}", "get_project", kindREST, scopeProjectsRead, s.getProject)
 	add("GET "+pj+"/{project}/members", "list_project_members", kindREST, scopeProjectsRead, s.listProjectMembers)
+	add("GET "+pj+"/{project}/members/{id}", "get_project_member", kindREST, scopeProjectsRead, s.getProjectMember)
+	add("GET /v2/orgs/{org}/projects/{project}/groups", "list_project_groups", kindREST,
+		scopeGroupsRead+" "+scopeProjectsRead, s.listProjectGroups)
+	add("POST /v2/sessions/reset_all", "reset_sessions", kindREST, scopeSessionsDelete, s.resetSessions)
 	add("GET /v2/audit/logs", "list_audit_logs", kindREST, scopeAuditLogsRead, s.listAuditLogs)
 	add("GET /api/v1/scim/Users", "scim_list_users", kindSCIM, "", s.scimList)
 	add("GET /api/v1/scim/Users/{id}", "scim_get_user", kindSCIM, "", s.scimGet)
@@ -168,7 +184,7 @@ func (s *Server) admitREST(c *call, e endpoint, tok string) bool {
 		c.restError(http.StatusForbidden, "insufficientPermissions",
 			"Access Denied: the token lacks the "+missing+" scope")
 		return false
-	case !e.org:
+	case !e.enterprise:
 		// /v2/boards/...: neither Enterprise-only nor admin-only, and no org id in the path.
 	case o.NotEnterprise:
 		c.restError(http.StatusForbidden, "forbiddenAccess",
@@ -178,7 +194,7 @@ func (s *Server) admitREST(c *call, e endpoint, tok string) bool {
 		c.restError(http.StatusForbidden, "forbiddenAccess",
 			"Only a Company Admin of the organization can use this API")
 		return false
-	case c.r.PathValue("org") != s.orgID:
+	case e.org && c.r.PathValue("org") != s.orgID:
 		c.restError(http.StatusNotFound, "notFound", "Organization "+c.r.PathValue("org")+" not found")
 		return false
 	}

@@ -1,6 +1,7 @@
 package mirosim
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -119,7 +120,7 @@ func (s *Server) scimCreate(c *call) {
 	now := c.opts.Now().UTC().Truncate(time.Millisecond)
 	s.writing(func() answer {
 		m := Member{Role: roleUser, License: "free", Active: true, LicenseAssignedAt: now}
-		if e := s.applyUser(&m, &in); e != nil {
+		if e := cmp.Or(s.applyUser(&m, &in), checkProfile(nil, &m)); e != nil {
 			return c.scimFail(e)
 		}
 		if _, dup := s.emails[strings.ToLower(m.Email)]; dup {
@@ -148,6 +149,9 @@ func (s *Server) commit(i int, m *Member) *scimErr {
 			!slices.Equal(old.AdminRoles, m.AdminRoles) {
 			return &scimErr{http.StatusConflict, "", "userName, userType and roles of a deactivated user cannot be changed"}
 		}
+	}
+	if e := checkProfile(old, m); e != nil {
+		return e
 	}
 	if m.License != old.License && m.License != "full" {
 		return badValue("userType can only be upgraded to Full through SCIM")

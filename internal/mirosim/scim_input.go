@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 type scimUserIn struct {
@@ -220,26 +221,22 @@ func (s *Server) applyOp(m *Member, op patchOp) *scimErr {
 			return &scimErr{http.StatusBadRequest, "invalidSyntax", "value must be an object when path is absent"}
 		}
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			sub, prefix := map[string]json.RawMessage(nil), ""
-			switch {
-			case strings.EqualFold(k, scimEntSchema):
-				prefix = scimEntSchema + ":"
-			case strings.EqualFold(k, "name"):
-				prefix = "name."
+			if e := s.applyOp(m, patchOp{Op: op.Op, Path: k, Value: obj[k]}); e != nil {
+				return e
 			}
-			if prefix == "" {
-				if e := s.applyOp(m, patchOp{Op: op.Op, Path: k, Value: obj[k]}); e != nil {
-					return e
-				}
-				continue
-			}
-			if json.Unmarshal(obj[k], &sub) != nil {
-				return &scimErr{http.StatusBadRequest, "invalidSyntax", k + " must be an object"}
-			}
-			for k2, v2 := range sub {
-				if e := s.applyOp(m, patchOp{Op: op.Op, Path: prefix + k2, Value: v2}); e != nil {
-					return e
-				}
+		}
+		return nil
+	}
+	// A complex attribute as the path ("name", the enterprise extension): each sub-attribute given is set,
+	// the others are left as they are (RFC 7644 §3.5.2).
+	if prefix := complexPrefix(path); prefix != "" && kind != "remove" {
+		var sub map[string]json.RawMessage
+		if json.Unmarshal(op.Value, &sub) != nil {
+			return &scimErr{http.StatusBadRequest, "invalidSyntax", path + " must be an object"}
+		}
+		for _, k := range slices.Sorted(maps.Keys(sub)) {
+			if e := s.applyOp(m, patchOp{Op: op.Op, Path: prefix + k, Value: sub[k]}); e != nil {
+				return e
 			}
 		}
 		return nil
@@ -324,6 +321,40 @@ func (s *Server) applyOp(m *Member, op patchOp) *scimErr {
 		m.ManagerID = numericOrEmpty(mg.Value)
 	default:
 		return &scimErr{http.StatusBadRequest, "invalidPath", "unsupported path " + path}
+	}
+	return nil
+}
+
+// complexPrefix is the path prefix of the sub-attributes of the complex attribute path names, else "".
+func complexPrefix(path string) string {
+	switch {
+	case strings.EqualFold(path, scimEntSchema):
+		return scimEntSchema + ":"
+	case strings.EqualFold(path, "name"):
+		return "name."
+	}
+	return ""
+}
+
+// Miro's documented maximum lengths of profile attributes, in characters.
+var profileLimits = []struct {
+	attr string
+	max  int
+	get  func(*Member) string
+}{
+	{"displayName", 60, func(m *Member) string { return m.DisplayName }},
+	{"department", 120, func(m *Member) string { return m.Department }},
+	{"employeeNumber", 20, func(m *Member) string { return m.EmployeeNumber }},
+}
+
+// checkProfile refuses a profile attribute set past its maximum length; values that did not change (old nil
+// on create) are not checked, so a long value already stored does not block other changes.
+func checkProfile(old, m *Member) *scimErr {
+	for _, l := range profileLimits {
+		v := l.get(m)
+		if (old == nil || l.get(old) != v) && utf8.RuneCountInString(v) > l.max {
+			return badValue(l.attr + " must be at most " + strconv.Itoa(l.max) + " characters")
+		}
 	}
 	return nil
 }

@@ -109,14 +109,10 @@ type scimUser struct {
 
 // scimUserJSON renders m; the caller holds s.mu.
 func (s *Server) scimUserJSON(c *call, m *Member, groups []scimRef, big bool) scimUser {
-	scheme := "http://"
-	if c.r.TLS != nil {
-		scheme = "https://"
-	}
 	u := scimUser{
 		Schemas:  []string{scimUserSchema, scimEntSchema},
 		ID:       m.ID,
-		Meta:     map[string]string{"resourceType": "User", "location": scheme + c.r.Host + "/api/v1/scim/Users/" + m.ID},
+		Meta:     map[string]string{"resourceType": "User", "location": c.absURL("/api/v1/scim/Users/" + m.ID)},
 		UserName: m.Email,
 		Name: scimName{Formatted: strings.TrimSpace(m.GivenName + " " + m.FamilyName), GivenName: m.GivenName,
 			FamilyName: m.FamilyName},

@@ -66,12 +66,14 @@ func normalize(o Options) Options {
 
 // Server is an http.Handler over an in-memory Miro Enterprise org.
 type Server struct {
-	// mu guards org, emails and nextID; handlers take it through reading and writing (respond.go).
-	mu     sync.RWMutex
-	org    *Org
-	orgID  string            // immutable copy for lock-free path checks
-	emails map[string]string // lower-case email -> member id
-	nextID int64
+	// mu guards org, emails, nextID and sessionResets; handlers take it through reading and writing
+	// (respond.go).
+	mu            sync.RWMutex
+	org           *Org
+	orgID         string            // immutable copy for lock-free path checks
+	emails        map[string]string // lower-case email -> member id
+	nextID        int64
+	sessionResets map[string]int // member id -> sessions resets (sessions.go)
 
 	// optMu guards everything below until mux: the options, the fault PRNG (faults.go), the credit and SCIM
 	// windows (limits.go) and the counters. One lock, so a charge, its 429 count and the options it read agree.
@@ -102,12 +104,13 @@ func New(org *Org, opts Options) *Server {
 		org = &Org{}
 	}
 	s := &Server{
-		org:      org,
-		orgID:    org.ID,
-		emails:   make(map[string]string, len(org.Members)),
-		buckets:  map[string]*bucket{},
-		scimBkts: map[string]*bucket{},
-		counts:   map[string]int{},
+		org:           org,
+		orgID:         org.ID,
+		emails:        make(map[string]string, len(org.Members)),
+		sessionResets: map[string]int{},
+		buckets:       map[string]*bucket{},
+		scimBkts:      map[string]*bucket{},
+		counts:        map[string]int{},
 	}
 	// Paging and lookups rely on sorted data; callers may hand in anything.
 	slices.SortStableFunc(org.Members, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
