@@ -5,6 +5,7 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -71,12 +72,6 @@ func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := miro.ParseBaseURL(orDefault(c.APIURL, cfg.DefaultAPIURL)); err != nil {
-		return nil, nil, status.Errorf(codes.InvalidArgument, "--miro-api-url: %v", err)
-	}
-	if _, err := miro.ParseBaseURL(orDefault(c.SCIMURL, cfg.DefaultSCIMURL)); err != nil {
-		return nil, nil, status.Errorf(codes.InvalidArgument, "--miro-scim-url: %v", err)
-	}
 	// The SDK's transport logs requests with credentials redacted and honours
 	// --http-timeout-seconds carried in ctx.
 	httpClient, err := uhttp.NewClient(ctx, uhttp.WithLogger(true, ctxzap.Extract(ctx)), uhttp.WithUserAgent("baton-miro"))
@@ -84,15 +79,15 @@ func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra
 		return nil, nil, fmt.Errorf("creating the HTTP client: %w", err)
 	}
 	client, err := miro.New(miro.Options{
-		APIURL:      orDefault(c.APIURL, cfg.DefaultAPIURL),
-		SCIMURL:     orDefault(c.SCIMURL, cfg.DefaultSCIMURL),
+		APIURL:      c.APIURL, // "" = Miro's
+		SCIMURL:     c.SCIMURL,
 		AccessToken: token,
 		SCIMToken:   scimToken,
 		HTTPClient:  httpClient,
 		OnWait:      LogWait,
 	})
 	if err != nil {
-		return nil, nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, nil, optionError(err)
 	}
 	opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
 	return NewWithClient(client, opts...), nil, nil
@@ -182,11 +177,18 @@ func LogWait(ctx context.Context, w miro.Wait) {
 	ctxzap.Extract(ctx).Info(msg, fields...)
 }
 
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
+// optionError names the flag behind an option the client refused.
+func optionError(err error) error {
+	var oe *miro.OptionError
+	if errors.As(err, &oe) {
+		switch oe.API {
+		case miro.REST:
+			return status.Errorf(codes.InvalidArgument, "--miro-api-url: %v", oe.Err)
+		case miro.SCIM:
+			return status.Errorf(codes.InvalidArgument, "--miro-scim-url: %v", oe.Err)
+		}
 	}
-	return v
+	return status.Error(codes.InvalidArgument, err.Error())
 }
 
 // ResourceSyncers returns one syncer per resource type; boards and projects
@@ -286,12 +288,4 @@ func (c *Connector) organization(ctx context.Context) (*miro.Organization, *miro
 	c.org = org
 	c.mu.Unlock()
 	return org, resp, nil
-}
-
-func rateLimitAnnotations(resp *miro.Response) annotations.Annotations {
-	var annos annotations.Annotations
-	if resp != nil && resp.RateLimit != nil {
-		annos.WithRateLimiting(resp.RateLimit)
-	}
-	return annos
 }

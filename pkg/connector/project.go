@@ -45,7 +45,7 @@ func (b *projectBuilder) List(ctx context.Context, parent *v2.ResourceId, opts r
 			return b.conn.client.ListProjects(ctx, orgID, teamID, cursor)
 		})
 	if err != nil {
-		return nil, nil, explainBoards(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	out := make([]*v2.Resource, 0, len(page.Data))
 	for _, p := range page.Data {
@@ -85,7 +85,7 @@ func (b *projectBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.Syn
 			return b.conn.client.ListProjectMembers(ctx, orgID, teamID, projectID, cursor)
 		})
 	if err != nil {
-		return nil, nil, explainBoards(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	members := make([]roleMember, 0, len(page.Data))
 	for _, m := range page.Data {

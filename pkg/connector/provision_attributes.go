@@ -113,7 +113,7 @@ func (c *Connector) patch(ctx context.Context, ch *attributeChange, ops ...miro.
 		return nil, notFound(ch.doing, "user %s is no longer a member of the Miro organization", ch.userID)
 	}
 	if err != nil {
-		return nil, explainWrite(err, ch.doing)
+		return nil, explain(err, ch.doing)
 	}
 	ctxzap.Extract(ctx).Info("changed Miro user through SCIM", zap.String("user_id", ch.userID), zap.String("change", ch.doing))
 	return rateLimitAnnotations(resp), nil

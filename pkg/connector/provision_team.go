@@ -72,7 +72,7 @@ func (b *teamBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v2.E
 			return granted, rateLimitAnnotations(resp), nil
 		}
 		if !miro.IsConflict(err) {
-			return nil, nil, explainWrite(err, doing)
+			return nil, nil, explain(err, doing)
 		}
 		// 409: they joined the team since our read; look again.
 		conflict := err
@@ -80,7 +80,7 @@ func (b *teamBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v2.E
 			return nil, nil, err
 		}
 		if !found {
-			return nil, nil, explainWrite(conflict, doing)
+			return nil, nil, explain(conflict, doing)
 		}
 	}
 	held := teamGrantSlug(cur.Role)
@@ -89,7 +89,7 @@ func (b *teamBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v2.E
 	}
 	_, resp, err := c.client.UpdateTeamMember(ctx, orgID, teamID, userID, role)
 	if err != nil {
-		return nil, nil, explainWrite(err, doing)
+		return nil, nil, explain(err, doing)
 	}
 	ctxzap.Extract(ctx).Info("changed Miro team role", zap.String("team_id", teamID), zap.String("user_id", userID),
 		zap.String("from", cur.Role), zap.String("to", role))
@@ -130,7 +130,7 @@ func (b *teamBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations.Anno
 		return annotations.New(&v2.GrantAlreadyRevoked{}), nil
 	}
 	if err != nil {
-		return nil, explainWrite(err, doing)
+		return nil, explain(err, doing)
 	}
 	ctxzap.Extract(ctx).Info("removed user from Miro team", zap.String("team_id", teamID), zap.String("user_id", userID))
 	return rateLimitAnnotations(resp), nil

@@ -111,7 +111,7 @@ func (b *userBuilder) CreateAccount(ctx context.Context, info *v2.AccountInfo, _
 				return &v2.CreateAccountResponse_AlreadyExistsResult{Resource: r, IsCreateAccountResult: true}, nil, nil, nil
 			}
 		}
-		return nil, nil, nil, explainWrite(err, doing+" for "+email)
+		return nil, nil, nil, explain(err, doing+" for "+email)
 	}
 	ctxzap.Extract(ctx).Info("created Miro account", zap.String("user_id", created.ID))
 	r, err := c.createdUserResource(ctx, created)
@@ -245,7 +245,7 @@ func (b *userBuilder) Delete(ctx context.Context, id, _ *v2.ResourceId) (annotat
 		return c.afterSCIMNotFound(ctx, userID, doing, err, annotations.New(&v2.ResourceDoesNotExist{}))
 	}
 	if err != nil {
-		return nil, explainWrite(err, doing)
+		return nil, explain(err, doing)
 	}
 	ctxzap.Extract(ctx).Info("deleted Miro account", zap.String("user_id", userID))
 	return rateLimitAnnotations(resp), nil
@@ -353,7 +353,7 @@ func (b *userBuilder) setActive(ctx context.Context, args *structpb.Struct, acti
 		return nil, nil, err
 	}
 	if err != nil {
-		return nil, nil, explainWrite(err, doing)
+		return nil, nil, explain(err, doing)
 	}
 	ctxzap.Extract(ctx).Info("changed Miro account status", zap.String("user_id", userID), zap.Bool("active", active))
 	return actions.NewReturnValues(true, actions.NewBoolReturnField(alreadyKey, false)), rateLimitAnnotations(resp), nil
@@ -423,24 +423,6 @@ func principalUserID(id *v2.ResourceId) (string, error) {
 		return "", status.Error(codes.InvalidArgument, "the principal has no user id")
 	}
 	return id.GetResource(), nil
-}
-
-// explainWrite is explain for changes: a 409 is a business rule Miro enforces
-// (last admin, deactivated user, …), which no retry or "already exists"
-// reading can fix; a REST 403 names the write scope.
-func explainWrite(err error, doing string) error {
-	var me *miro.Error
-	if errors.As(err, &me) {
-		scim := strings.Contains(me.Path, "/scim")
-		switch {
-		case me.StatusCode == http.StatusConflict:
-			return status.Errorf(codes.FailedPrecondition, "%s: Miro refused the change: %s", doing, me.Error())
-		case me.StatusCode == http.StatusForbidden && !scim:
-			return status.Errorf(codes.PermissionDenied, "%s: %s. Miro refused the change: the app needs the organizations:teams:write "+
-				"scope and the token's user must be a Company Admin of an Enterprise organization", doing, me.Error())
-		}
-	}
-	return explain(err, doing)
 }
 
 // entitlementTarget returns the resource id and slug an entitlement of type

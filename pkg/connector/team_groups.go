@@ -112,7 +112,7 @@ func (t *teamSyncer) teamGroupGrants(ctx context.Context, r *v2.Resource, opts r
 			c.groupsRefused(ctx, opts, err)
 			return nil, &rs.SyncOpResults{}, nil
 		}
-		return nil, nil, explainGroups(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	ids := make([]string, 0, len(page.Data))
 	for _, tg := range page.Data {

@@ -2,7 +2,6 @@ package connector
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -16,8 +15,6 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/types/sessions"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"go.uber.org/zap"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 )
@@ -81,7 +78,7 @@ func (b *userGroupBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.S
 			b.conn.groupsRefused(ctx, opts, err)
 			return nil, &rs.SyncOpResults{}, nil
 		}
-		return nil, nil, explainGroups(err, "listing user groups")
+		return nil, nil, explain(err, "listing user groups")
 	}
 	out := make([]*v2.Resource, 0, len(page.Data))
 	for _, g := range page.Data {
@@ -134,7 +131,7 @@ func (b *userGroupBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.S
 			return b.conn.client.ListGroupMembers(ctx, orgID, groupID, cursor)
 		})
 	if err != nil {
-		return nil, nil, explainGroups(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	ids := make([]string, 0, len(page.Data))
 	for _, m := range page.Data {
@@ -168,7 +165,7 @@ func (b *userGroupBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.R
 	}
 	g, resp, err := b.conn.client.GetGroup(ctx, orgID, id.GetResource())
 	if err != nil {
-		return nil, nil, explainGroups(err, "reading user group "+id.GetResource())
+		return nil, nil, explain(err, "reading user group "+id.GetResource())
 	}
 	r, err := userGroupResource(*g)
 	return r, rateLimitAnnotations(resp), err
@@ -214,7 +211,7 @@ func (b *userGroupBuilder) Grant(ctx context.Context, principal *v2.Resource, e 
 	case miro.IsConflict(err):
 		return granted, annotations.New(&v2.GrantAlreadyExists{}), nil
 	default:
-		return nil, nil, explainGroupWrite(err, doing)
+		return nil, nil, explain(err, doing)
 	}
 }
 
@@ -243,30 +240,10 @@ func (b *userGroupBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations
 		return annotations.New(&v2.GrantAlreadyRevoked{}), nil
 	}
 	if err != nil {
-		return nil, explainGroupWrite(err, doing)
+		return nil, explain(err, doing)
 	}
 	ctxzap.Extract(ctx).Info("removed user from Miro user group", zap.String("group_id", groupID), zap.String("user_id", userID))
 	return rateLimitAnnotations(resp), nil
-}
-
-// explainGroups is explain for user-group reads: a 403 names the groups scope.
-func explainGroups(err error, doing string) error {
-	var me *miro.Error
-	if errors.As(err, &me) && me.StatusCode == http.StatusForbidden {
-		return status.Errorf(codes.PermissionDenied, "%s: %s. Miro refused access to user groups: the app needs the organizations:groups:read scope "+
-			"and the token's user must be a Company Admin of an Enterprise organization", doing, me.Error())
-	}
-	return explain(err, doing)
-}
-
-// explainGroupWrite is explain for user-group changes: a 403 names the write scope.
-func explainGroupWrite(err error, doing string) error {
-	var me *miro.Error
-	if errors.As(err, &me) && me.StatusCode == http.StatusForbidden {
-		return status.Errorf(codes.PermissionDenied, "%s: %s. Miro refused the change: the app needs the organizations:groups:write scope "+
-			"and the token's user must be a Company Admin of an Enterprise organization", doing, me.Error())
-	}
-	return explain(err, doing)
 }
 
 // groupsRefused records that Miro refused the user-group API in this sync
