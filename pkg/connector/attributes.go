@@ -36,8 +36,7 @@ type attributeSyncer struct {
 func (a *attributeSyncer) ResourceType(context.Context) *v2.ResourceType { return a.rt }
 
 func (a *attributeSyncer) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
-	defer a.conn.enter()()
-	s, err := a.conn.members.summary(ctx, opts.Session, opts.SyncID)
+	s, err := a.conn.members.summary(ctx, opts.Session, a.conn.scope(opts))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +73,6 @@ const maxFanOut = 1024
 
 // GrantsForResourceType emits every grant of the type, one member page per call.
 func (a *attributeSyncer) GrantsForResourceType(ctx context.Context, _ string, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	defer a.conn.enter()()
 	token := opts.PageToken.Token
 	if n, cursor, ok := parseFanOut(token); ok {
 		return a.grantsRun(ctx, opts, cursor, n)
@@ -84,7 +82,7 @@ func (a *attributeSyncer) GrantsForResourceType(ctx context.Context, _ string, o
 		return grants, res, err
 	}
 	// First page: if this sync knows every page's cursor, fan out.
-	s, err := a.conn.members.summary(ctx, opts.Session, opts.SyncID)
+	s, err := a.conn.members.summary(ctx, opts.Session, a.conn.scope(opts))
 	if err != nil || len(s.Cursors) == 0 || s.Cursors[0] != res.NextPageToken {
 		return grants, res, nil //nolint:nilerr // without the cursor list, walk the chain instead
 	}
@@ -149,7 +147,7 @@ func (a *attributeSyncer) Grants(ctx context.Context, r *v2.Resource, opts rs.Sy
 }
 
 func (a *attributeSyncer) grantsPage(ctx context.Context, opts rs.SyncOpAttrs, only *v2.ResourceId) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	p, annos, err := a.conn.members.page(ctx, opts.Session, opts.SyncID, opts.PageToken.Token)
+	p, annos, err := a.conn.members.page(ctx, opts.Session, a.conn.scope(opts), opts.PageToken.Token)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/cli"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/conductorone/baton-sdk/pkg/uhttp"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"go.uber.org/zap"
@@ -32,10 +33,10 @@ type Connector struct {
 	members  *memberIndex
 	prefetch *teamPrefetch
 
-	syncBoards bool       // --sync-boards: boards and projects (board.go, project.go)
-	noPrefetch bool       // no team pages fetched ahead (see WithoutPrefetch)
-	groups     groupState // user groups (user_group.go)
-	lists      listGuards // every cursor-paged list of a sync (listguard.go)
+	syncBoards   bool       // --sync-boards: boards and projects (board.go, project.go)
+	noPrefetch   bool       // no team pages fetched ahead (see WithoutPrefetch)
+	noTeamGroups bool       // no user groups attached to teams (see WithTeamGroups)
+	scopes       syncScopes // every per-sync cache, one scope per sync id (scope.go)
 
 	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
 	orgSize      atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
@@ -99,54 +100,18 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 	for _, o := range opts {
 		o(c)
 	}
-	c.prefetch = newTeamPrefetch(client, c.OrgID)
+	c.prefetch = newTeamPrefetch(c.fetchTeamMembers)
 	c.prefetch.abandoned = c.abandoned
 	c.prefetch.off = c.noPrefetch
-	c.prefetch.lists = &c.lists
 	client.SetGate(c.prefetch)
-	c.members = &memberIndex{client: client, orgID: c.OrgID, prefetch: c.prefetch, lists: &c.lists}
+	c.scopes.onEnd = c.prefetch.end
+	c.members = &memberIndex{client: client, orgID: c.OrgID, prefetch: c.prefetch}
 	c.members.progress.sizeHint = func() int { return int(c.orgSize.Load()) }
 	return c
 }
 
-// enter counts an SDK call until the returned func is called. The most calls
-// seen at once is the SDK's worker count, which it does not tell connectors;
-// the prefetcher keeps its calls in flight within it.
-func (c *Connector) enter() func() {
-	if c == nil {
-		return func() {} // a builder without a connector (mapping tests)
-	}
-	n := c.active.Add(1)
-	for {
-		peak := c.peak.Load()
-		if n <= peak {
-			break
-		}
-		if c.peak.CompareAndSwap(peak, n) {
-			if c.prefetch != nil {
-				c.prefetch.setLimit(int(n))
-			}
-			break
-		}
-	}
-	return func() {
-		c.lastExit.Store(time.Now().UnixNano())
-		c.active.Add(-1)
-	}
-}
-
-// sdkGone is how long without any SDK call makes a sync count as abandoned;
-// between its phases the SDK is away for a few seconds at most.
-const sdkGone = 15 * time.Second
-
-// abandoned reports that no SDK call is running nor has returned for sdkGone.
-func (c *Connector) abandoned() bool {
-	if c.active.Load() > 0 {
-		return false
-	}
-	last := c.lastExit.Load()
-	return last != 0 && time.Since(time.Unix(0, last)) > sdkGone
-}
+// scope returns the scope of the sync a call belongs to.
+func (c *Connector) scope(opts rs.SyncOpAttrs) *syncScope { return c.scopes.get(opts.SyncID) }
 
 // cleanToken trims the whitespace that surrounds a token read from a secret
 // file (a trailing newline, say) and refuses one with whitespace or a control
@@ -192,8 +157,18 @@ func optionError(err error) error {
 }
 
 // ResourceSyncers returns one syncer per resource type; boards and projects
-// only with --sync-boards.
+// only with --sync-boards. Each is wrapped so every SDK call through it is
+// counted (accounting.go).
 func (c *Connector) ResourceSyncers(_ context.Context) []connectorbuilder.ResourceSyncerV2 {
+	syncers := c.syncers()
+	for i, s := range syncers {
+		syncers[i] = c.counted(s)
+	}
+	return syncers
+}
+
+// syncers are the resource types' syncers, unwrapped.
+func (c *Connector) syncers() []connectorbuilder.ResourceSyncerV2 {
 	syncers := []connectorbuilder.ResourceSyncerV2{
 		&userBuilder{conn: c},
 		&teamSyncer{&teamBuilder{conn: c}},

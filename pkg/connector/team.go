@@ -6,6 +6,7 @@ import (
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
 	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
@@ -45,12 +46,11 @@ type teamBuilder struct{ conn *Connector }
 func (b *teamBuilder) ResourceType(context.Context) *v2.ResourceType { return teamResourceType }
 
 func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
-	defer b.conn.enter()()
 	orgID, err := b.conn.OrgID(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, "teams", opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "teams", opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
 			return b.conn.client.ListTeams(ctx, orgID, cursor)
 		})
@@ -67,7 +67,7 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		out = append(out, r)
 		ids = append(ids, t.ID)
 	}
-	b.conn.prefetch.add(ctx, opts.SyncID, ids)
+	b.conn.prefetch.add(ctx, b.conn.scope(opts), ids)
 	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
@@ -78,7 +78,6 @@ func teamResource(t miro.Team) (*v2.Resource, error) {
 
 // Entitlements are the team roles; they cost no API call.
 func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	defer b.conn.enter()()
 	out := make([]*v2.Entitlement, 0, len(teamRoles))
 	for _, role := range teamRoles {
 		opts := []ent.EntitlementOption{
@@ -96,9 +95,8 @@ func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncO
 
 // Grants lists one page of the team's members; every membership is one grant.
 func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	defer b.conn.enter()()
 	teamID := r.GetId().GetResource()
-	page, annos, err := b.conn.prefetch.page(ctx, opts.SyncID, teamID, opts.PageToken.Token)
+	page, annos, err := b.conn.prefetch.page(ctx, b.conn.scope(opts), teamID, opts.PageToken.Token)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -112,7 +110,7 @@ func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOp
 	// A team member who is not an org member (removed from the org while we
 	// paged, say) is not a user of this sync: a grant to them would point at
 	// nothing, so it is left out and logged.
-	strangers, err := b.conn.members.notMembers(ctx, opts.Session, opts.SyncID, ids)
+	strangers, err := b.conn.members.notMembers(ctx, opts.Session, b.conn.scope(opts), ids)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -141,4 +139,22 @@ func teamGrant(ctx context.Context, team *v2.Resource, tm miro.TeamMember) *v2.G
 		zap.String("team_id", team.GetId().GetResource()), zap.String("user_id", tm.ID), zap.String("role", tm.Role))
 	return grant.NewGrant(team, miro.TeamRoleMember, principal,
 		grant.WithGrantMetadata(map[string]any{"miro_team_role": tm.Role}))
+}
+
+// fetchTeamMembers fetches one page of a team's members (the prefetcher's
+// fetch, prefetch.go): every page is shown to the sync's list guard.
+func (c *Connector) fetchTeamMembers(ctx context.Context, lists *listGuard, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
+	orgID, err := c.OrgID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	what := "members of team " + teamID
+	page, resp, err := fetchPage(ctx, lists, what, cursor,
+		func(ctx context.Context, cursor string) (*miro.Page[miro.TeamMember], *miro.Response, error) {
+			return c.client.ListTeamMembers(ctx, orgID, teamID, cursor)
+		})
+	if err != nil {
+		return nil, nil, explain(err, "listing "+what)
+	}
+	return page, rateLimitAnnotations(resp), nil
 }

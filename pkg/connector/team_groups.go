@@ -103,7 +103,7 @@ func (t *teamSyncer) teamGroupGrants(ctx context.Context, r *v2.Resource, opts r
 	}
 	teamID := r.GetId().GetResource()
 	what := "user groups of team " + teamID
-	page, resp, err := fetchPage(ctx, &c.lists, opts.SyncID, what, cursor,
+	page, resp, err := fetchPage(ctx, &c.scope(opts).lists, what, cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.TeamGroup], *miro.Response, error) {
 			return c.client.ListTeamGroups(ctx, orgID, teamID, cursor)
 		})

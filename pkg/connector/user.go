@@ -16,8 +16,7 @@ type userBuilder struct{ conn *Connector }
 func (b *userBuilder) ResourceType(context.Context) *v2.ResourceType { return userResourceType }
 
 func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
-	defer b.conn.enter()()
-	p, annos, err := b.conn.members.page(ctx, opts.Session, opts.SyncID, opts.PageToken.Token)
+	p, annos, err := b.conn.members.page(ctx, opts.Session, b.conn.scope(opts), opts.PageToken.Token)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -25,7 +24,7 @@ func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	for i, m := range p.Members {
 		ids[i] = m.ID
 	}
-	profiles, err := b.conn.members.scimProfiles(ctx, opts.Session, opts.SyncID, ids)
+	profiles, err := b.conn.members.scimProfiles(ctx, opts.Session, b.conn.scope(opts), ids)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -43,14 +42,6 @@ const (
 	groupsDeniedKey = "user-group-listing-denied"
 )
 
-// groupState is the connector's in-memory view of user groups.
-type groupState struct {
-	noTeamGroups bool // set by WithTeamGroups(false)
-
-	mu         sync.Mutex
-	deniedSync string // the sync in which Miro refused user groups (warned once)
-}
-
 var (
 	_ connectorbuilder.ResourceSyncerV2              = (*userGroupBuilder)(nil)
 	_ connectorbuilder.ResourceTargetedSyncerLimited = (*userGroupBuilder)(nil)
@@ -69,7 +60,7 @@ func (b *userGroupBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.S
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, "user groups", opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "user groups", opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Group], *miro.Response, error) {
 			return b.conn.client.ListGroups(ctx, orgID, cursor)
 		})
@@ -126,7 +117,7 @@ func (b *userGroupBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.S
 	}
 	groupID := r.GetId().GetResource()
 	what := "members of user group " + groupID
-	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, what, opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.GroupMember], *miro.Response, error) {
 			return b.conn.client.ListGroupMembers(ctx, orgID, groupID, cursor)
 		})
@@ -249,10 +240,11 @@ func (b *userGroupBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations
 // groupsRefused records that Miro refused the user-group API in this sync
 // (the token lacks organizations:groups:read) and warns once per sync.
 func (c *Connector) groupsRefused(ctx context.Context, opts rs.SyncOpAttrs, err error) {
-	c.groups.mu.Lock()
-	first := c.groups.deniedSync != opts.SyncID || opts.SyncID == ""
-	c.groups.deniedSync = opts.SyncID
-	c.groups.mu.Unlock()
+	sc := c.scope(opts)
+	sc.mu.Lock()
+	first := !sc.groupsDenied || opts.SyncID == ""
+	sc.groupsDenied = true
+	sc.mu.Unlock()
 	if opts.Session != nil {
 		if serr := opts.Session.Set(ctx, groupsDeniedKey, []byte{1}); serr != nil {
 			ctxzap.Extract(ctx).Debug("recording the refused user-group listing failed", zap.Error(serr))
@@ -289,12 +281,13 @@ func recordGroups(ctx context.Context, ss sessions.SessionStore, page *miro.Page
 // in this sync: not when user groups are not synced, when Miro refused them,
 // or when the sync listed every group and there were none.
 func (c *Connector) teamGroupsWanted(ctx context.Context, opts rs.SyncOpAttrs) bool {
-	if c.groups.noTeamGroups {
+	if c.noTeamGroups {
 		return false
 	}
-	c.groups.mu.Lock()
-	denied := opts.SyncID != "" && c.groups.deniedSync == opts.SyncID
-	c.groups.mu.Unlock()
+	sc := c.scope(opts)
+	sc.mu.Lock()
+	denied := opts.SyncID != "" && sc.groupsDenied
+	sc.mu.Unlock()
 	if denied {
 		return false
 	}
@@ -353,5 +346,5 @@ func (c *Connector) nonMembers(ctx context.Context, opts rs.SyncOpAttrs, ids []s
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return c.members.notMembers(ctx, opts.Session, opts.SyncID, ids)
+	return c.members.notMembers(ctx, opts.Session, c.scope(opts), ids)
 }
