@@ -20,26 +20,13 @@ import (
 )
 
 // Boards and projects (opt-in, --sync-boards). Both are children of a team:
-// the team resource announces them (ChildResourceType, see team_groups.go)
+// the team resource announces them (ChildResourceType, see team.go)
 // and the SDK lists them per team with the team as parent, which is how Miro
 // lists them too (boards by team_id, projects under the team). Their
 // entitlements are the roles Miro gives a member; the grants come from the
 // member lists. This costs one call per 50 boards of each team plus one per
 // 50 members of each board, and likewise (per 100) for projects, which is why
 // it is off by default.
-
-var (
-	boardResourceType = v2.ResourceType_builder{
-		Id:          "board",
-		DisplayName: "Board",
-		Description: "A Miro board of a team; its entitlements are the board roles, its profile holds the sharing policy.",
-	}.Build()
-	projectResourceType = v2.ResourceType_builder{
-		Id:          "project",
-		DisplayName: "Project",
-		Description: "A Miro project (Space) of a team; its entitlements are the project roles.",
-	}.Build()
-)
 
 // roleDef describes one role entitlement of a board or project.
 type roleDef struct{ slug, name, description string }

@@ -171,7 +171,7 @@ func (c *Connector) ResourceSyncers(_ context.Context) []connectorbuilder.Resour
 func (c *Connector) syncers() []connectorbuilder.ResourceSyncerV2 {
 	syncers := []connectorbuilder.ResourceSyncerV2{
 		&userBuilder{conn: c},
-		&teamSyncer{&teamBuilder{conn: c}},
+		&teamBuilder{conn: c},
 		&roleBuilder{newRoleSyncer(c)},
 		&adminRoleBuilder{newAdminRoleSyncer(c)},
 		&licenseBuilder{newLicenseSyncer(c)},

@@ -21,7 +21,7 @@ import (
 // User groups (Enterprise, organizations:groups:read): each group is a
 // user_group resource with one entitlement, member, granted to every member.
 // A group attached to a team gives its members that team's role; the team
-// syncer (team_groups.go) grants the team's role to the group's member
+// syncer (team.go) grants the team's role to the group's member
 // entitlement, expandable, and the SDK expands it to the group's members.
 //
 // A token without the groups scope is not an error: the first user-group
