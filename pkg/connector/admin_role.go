@@ -9,16 +9,7 @@ import (
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
-	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
-)
-
-// adminRoleBuilder serves admin roles: the adminRoles of each member.
-type adminRoleBuilder struct{ *attributeSyncer }
-
-var (
-	_ connectorbuilder.ResourceProvisionerV2  = (*adminRoleBuilder)(nil)
-	_ connectorbuilder.TypeScopedGrantsSyncer = (*adminRoleBuilder)(nil)
 )
 
 func newAdminRoleSyncer(c *Connector) *attributeSyncer {

@@ -9,6 +9,7 @@ import (
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
@@ -172,6 +173,23 @@ func (a *attributeSyncer) grantsPage(ctx context.Context, opts rs.SyncOpAttrs, o
 // exactly the values a sync reports, so "already" answers and replaced-grant
 // ids match the synced grants, and a guest or external user (whom SCIM cannot
 // reach) is refused before any write.
+
+// The builders of the attribute types; each file (role.go, admin_role.go,
+// license.go) holds its type's values and Grant and Revoke.
+type (
+	roleBuilder      struct{ *attributeSyncer }
+	adminRoleBuilder struct{ *attributeSyncer }
+	licenseBuilder   struct{ *attributeSyncer }
+)
+
+var (
+	_ connectorbuilder.ResourceProvisionerV2  = (*roleBuilder)(nil)
+	_ connectorbuilder.ResourceProvisionerV2  = (*adminRoleBuilder)(nil)
+	_ connectorbuilder.ResourceProvisionerV2  = (*licenseBuilder)(nil)
+	_ connectorbuilder.TypeScopedGrantsSyncer = (*roleBuilder)(nil)
+	_ connectorbuilder.TypeScopedGrantsSyncer = (*adminRoleBuilder)(nil)
+	_ connectorbuilder.TypeScopedGrantsSyncer = (*licenseBuilder)(nil)
+)
 
 // attributeChange is what every attribute grant and revoke starts with.
 type attributeChange struct {

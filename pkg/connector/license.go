@@ -7,16 +7,7 @@ import (
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
-	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
-)
-
-// licenseBuilder serves licenses: the license field of each member.
-type licenseBuilder struct{ *attributeSyncer }
-
-var (
-	_ connectorbuilder.ResourceProvisionerV2  = (*licenseBuilder)(nil)
-	_ connectorbuilder.TypeScopedGrantsSyncer = (*licenseBuilder)(nil)
 )
 
 func newLicenseSyncer(c *Connector) *attributeSyncer {

@@ -67,6 +67,19 @@ func principalUserID(id *v2.ResourceId) (string, error) {
 	return id.GetResource(), nil
 }
 
+// changeTarget reads what a grant or revoke is about: the resource id and slug
+// of entitlement e (of resource type rt, see entitlementTarget) and the user
+// the principal names (see principalUserID).
+func changeTarget(e *v2.Entitlement, principal *v2.ResourceId, rt *v2.ResourceType) (resourceID, slug, userID string, err error) {
+	if resourceID, slug, err = entitlementTarget(e, rt.GetId()); err != nil {
+		return "", "", "", err
+	}
+	if userID, err = principalUserID(principal); err != nil {
+		return "", "", "", err
+	}
+	return resourceID, slug, userID, nil
+}
+
 // entitlementTarget returns the resource id and slug an entitlement of type
 // rt refers to, from its structured fields; when the resource is missing it
 // falls back to the entitlement id ("type:resource:slug" — no slug of ours

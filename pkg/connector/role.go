@@ -6,16 +6,7 @@ import (
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
-	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
-)
-
-// roleBuilder serves org roles: values of each member's role field.
-type roleBuilder struct{ *attributeSyncer }
-
-var (
-	_ connectorbuilder.ResourceProvisionerV2  = (*roleBuilder)(nil)
-	_ connectorbuilder.TypeScopedGrantsSyncer = (*roleBuilder)(nil)
 )
 
 func newRoleSyncer(c *Connector) *attributeSyncer {

@@ -317,11 +317,7 @@ func (c *Connector) fetchTeamMembers(ctx context.Context, lists *listGuard, team
 // Grant makes the user a member or admin of the team. A member who holds the
 // other role is changed in place and the old grant reported as replaced.
 func (b *teamBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v2.Entitlement) ([]*v2.Grant, annotations.Annotations, error) {
-	teamID, role, err := entitlementTarget(e, teamResourceType.GetId())
-	if err != nil {
-		return nil, nil, err
-	}
-	userID, err := principalUserID(principal.GetId())
+	teamID, role, userID, err := changeTarget(e, principal.GetId(), teamResourceType)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -394,11 +390,7 @@ func (b *teamBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v2.E
 // Revoke removes the membership the grant stands for. A membership that is
 // gone, or that now has another role (a different grant), is already revoked.
 func (b *teamBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations.Annotations, error) {
-	teamID, role, err := entitlementTarget(g.GetEntitlement(), teamResourceType.GetId())
-	if err != nil {
-		return nil, err
-	}
-	userID, err := principalUserID(g.GetPrincipal().GetId())
+	teamID, role, userID, err := changeTarget(g.GetEntitlement(), g.GetPrincipal().GetId(), teamResourceType)
 	if err != nil {
 		return nil, err
 	}

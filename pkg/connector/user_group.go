@@ -165,11 +165,7 @@ func (b *userGroupBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.R
 // Grant adds the user to the group by email (the API takes no user id), read
 // from the org member. A user already in the group is reported as such.
 func (b *userGroupBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v2.Entitlement) ([]*v2.Grant, annotations.Annotations, error) {
-	groupID, slug, err := entitlementTarget(e, userGroupResourceType.GetId())
-	if err != nil {
-		return nil, nil, err
-	}
-	userID, err := principalUserID(principal.GetId())
+	groupID, slug, userID, err := changeTarget(e, principal.GetId(), userGroupResourceType)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -209,11 +205,7 @@ func (b *userGroupBuilder) Grant(ctx context.Context, principal *v2.Resource, e 
 // Revoke removes the user from the group; a user who is not in it (404) is
 // already revoked.
 func (b *userGroupBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations.Annotations, error) {
-	groupID, slug, err := entitlementTarget(g.GetEntitlement(), userGroupResourceType.GetId())
-	if err != nil {
-		return nil, err
-	}
-	userID, err := principalUserID(g.GetPrincipal().GetId())
+	groupID, slug, userID, err := changeTarget(g.GetEntitlement(), g.GetPrincipal().GetId(), userGroupResourceType)
 	if err != nil {
 		return nil, err
 	}
