@@ -3,15 +3,16 @@
 package config
 
 import (
+	"github.com/conductorone/baton-miro/pkg/miro"
 	"github.com/conductorone/baton-sdk/pkg/field"
 )
 
 //go:generate go run ./gen
 
-// Miro's production endpoints.
+// Miro's production endpoints (the client's defaults).
 const (
-	DefaultAPIURL  = "https://api.miro.com"
-	DefaultSCIMURL = "https://miro.com/api/v1/scim"
+	DefaultAPIURL  = miro.DefaultAPIURL
+	DefaultSCIMURL = miro.DefaultSCIMURL
 )
 
 // The connector's fields; the SDK adds its own (--workers, --client-id, …).

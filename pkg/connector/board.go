@@ -2,9 +2,7 @@ package connector
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -22,26 +20,13 @@ import (
 )
 
 // Boards and projects (opt-in, --sync-boards). Both are children of a team:
-// the team resource announces them (ChildResourceType, see team_groups.go)
+// the team resource announces them (ChildResourceType, see team.go)
 // and the SDK lists them per team with the team as parent, which is how Miro
 // lists them too (boards by team_id, projects under the team). Their
 // entitlements are the roles Miro gives a member; the grants come from the
 // member lists. This costs one call per 50 boards of each team plus one per
 // 50 members of each board, and likewise (per 100) for projects, which is why
 // it is off by default.
-
-var (
-	boardResourceType = v2.ResourceType_builder{
-		Id:          "board",
-		DisplayName: "Board",
-		Description: "A Miro board of a team; its entitlements are the board roles, its profile holds the sharing policy.",
-	}.Build()
-	projectResourceType = v2.ResourceType_builder{
-		Id:          "project",
-		DisplayName: "Project",
-		Description: "A Miro project (Space) of a team; its entitlements are the project roles.",
-	}.Build()
-)
 
 // roleDef describes one role entitlement of a board or project.
 type roleDef struct{ slug, name, description string }
@@ -78,7 +63,7 @@ func (b *boardBuilder) List(ctx context.Context, parent *v2.ResourceId, opts rs.
 		return b.conn.client.ListBoards(ctx, teamID, offset)
 	})
 	if err != nil {
-		return nil, nil, explainBoards(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	out := make([]*v2.Resource, 0, len(page.Data))
 	seen := make(map[string]bool, len(page.Data))
@@ -158,7 +143,7 @@ func (b *boardBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncO
 		return b.conn.client.ListBoardMembers(ctx, boardID, offset)
 	})
 	if err != nil {
-		return nil, nil, explainBoards(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	members := make([]roleMember, 0, len(page.Data))
 	for _, m := range page.Data {
@@ -264,14 +249,4 @@ func fetchOffsetPage[T any](ctx context.Context, offset int,
 			return nil, resp, fmt.Errorf("empty page at offset %d of %d items, %d times in a row", p.Offset, p.Total, tries)
 		}
 	}
-}
-
-// explainBoards is explain for board and project reads: a 403 names the scopes.
-func explainBoards(err error, doing string) error {
-	var me *miro.Error
-	if errors.As(err, &me) && me.StatusCode == http.StatusForbidden {
-		return status.Errorf(codes.PermissionDenied, "%s: %s. Miro refused access: --sync-boards needs the boards:read and projects:read scopes, "+
-			"and private boards and projects need the Content Admin role; or turn --sync-boards off", doing, me.Error())
-	}
-	return explain(err, doing)
 }

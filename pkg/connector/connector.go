@@ -5,6 +5,7 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/cli"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/conductorone/baton-sdk/pkg/uhttp"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"go.uber.org/zap"
@@ -31,10 +33,10 @@ type Connector struct {
 	members  *memberIndex
 	prefetch *teamPrefetch
 
-	syncBoards bool       // --sync-boards: boards and projects (board.go, project.go)
-	noPrefetch bool       // no team pages fetched ahead (see WithoutPrefetch)
-	groups     groupState // user groups (user_group.go)
-	lists      listGuards // every cursor-paged list of a sync (listguard.go)
+	syncBoards   bool       // --sync-boards: boards and projects (board.go, project.go)
+	noPrefetch   bool       // no team pages fetched ahead (see WithoutPrefetch)
+	noTeamGroups bool       // no user groups attached to teams (see WithTeamGroups)
+	scopes       syncScopes // every per-sync cache, one scope per sync id (scope.go)
 
 	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
 	orgSize      atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
@@ -71,12 +73,6 @@ func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := miro.ParseBaseURL(orDefault(c.APIURL, cfg.DefaultAPIURL)); err != nil {
-		return nil, nil, status.Errorf(codes.InvalidArgument, "--miro-api-url: %v", err)
-	}
-	if _, err := miro.ParseBaseURL(orDefault(c.SCIMURL, cfg.DefaultSCIMURL)); err != nil {
-		return nil, nil, status.Errorf(codes.InvalidArgument, "--miro-scim-url: %v", err)
-	}
 	// The SDK's transport logs requests with credentials redacted and honours
 	// --http-timeout-seconds carried in ctx.
 	httpClient, err := uhttp.NewClient(ctx, uhttp.WithLogger(true, ctxzap.Extract(ctx)), uhttp.WithUserAgent("baton-miro"))
@@ -84,15 +80,15 @@ func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra
 		return nil, nil, fmt.Errorf("creating the HTTP client: %w", err)
 	}
 	client, err := miro.New(miro.Options{
-		APIURL:      orDefault(c.APIURL, cfg.DefaultAPIURL),
-		SCIMURL:     orDefault(c.SCIMURL, cfg.DefaultSCIMURL),
+		APIURL:      c.APIURL, // "" = Miro's
+		SCIMURL:     c.SCIMURL,
 		AccessToken: token,
 		SCIMToken:   scimToken,
 		HTTPClient:  httpClient,
 		OnWait:      LogWait,
 	})
 	if err != nil {
-		return nil, nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, nil, optionError(err)
 	}
 	opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
 	return NewWithClient(client, opts...), nil, nil
@@ -104,54 +100,18 @@ func NewWithClient(client *miro.Client, opts ...Option) *Connector {
 	for _, o := range opts {
 		o(c)
 	}
-	c.prefetch = newTeamPrefetch(client, c.OrgID)
+	c.prefetch = newTeamPrefetch(c.fetchTeamMembers)
 	c.prefetch.abandoned = c.abandoned
 	c.prefetch.off = c.noPrefetch
-	c.prefetch.lists = &c.lists
 	client.SetGate(c.prefetch)
-	c.members = &memberIndex{client: client, orgID: c.OrgID, prefetch: c.prefetch, lists: &c.lists}
+	c.scopes.onEnd = c.prefetch.end
+	c.members = &memberIndex{client: client, orgID: c.OrgID, prefetch: c.prefetch}
 	c.members.progress.sizeHint = func() int { return int(c.orgSize.Load()) }
 	return c
 }
 
-// enter counts an SDK call until the returned func is called. The most calls
-// seen at once is the SDK's worker count, which it does not tell connectors;
-// the prefetcher keeps its calls in flight within it.
-func (c *Connector) enter() func() {
-	if c == nil {
-		return func() {} // a builder without a connector (mapping tests)
-	}
-	n := c.active.Add(1)
-	for {
-		peak := c.peak.Load()
-		if n <= peak {
-			break
-		}
-		if c.peak.CompareAndSwap(peak, n) {
-			if c.prefetch != nil {
-				c.prefetch.setLimit(int(n))
-			}
-			break
-		}
-	}
-	return func() {
-		c.lastExit.Store(time.Now().UnixNano())
-		c.active.Add(-1)
-	}
-}
-
-// sdkGone is how long without any SDK call makes a sync count as abandoned;
-// between its phases the SDK is away for a few seconds at most.
-const sdkGone = 15 * time.Second
-
-// abandoned reports that no SDK call is running nor has returned for sdkGone.
-func (c *Connector) abandoned() bool {
-	if c.active.Load() > 0 {
-		return false
-	}
-	last := c.lastExit.Load()
-	return last != 0 && time.Since(time.Unix(0, last)) > sdkGone
-}
+// scope returns the scope of the sync a call belongs to.
+func (c *Connector) scope(opts rs.SyncOpAttrs) *syncScope { return c.scopes.get(opts.SyncID) }
 
 // cleanToken trims the whitespace that surrounds a token read from a secret
 // file (a trailing newline, say) and refuses one with whitespace or a control
@@ -182,19 +142,36 @@ func LogWait(ctx context.Context, w miro.Wait) {
 	ctxzap.Extract(ctx).Info(msg, fields...)
 }
 
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
+// optionError names the flag behind an option the client refused.
+func optionError(err error) error {
+	var oe *miro.OptionError
+	if errors.As(err, &oe) {
+		switch oe.API {
+		case miro.REST:
+			return status.Errorf(codes.InvalidArgument, "--miro-api-url: %v", oe.Err)
+		case miro.SCIM:
+			return status.Errorf(codes.InvalidArgument, "--miro-scim-url: %v", oe.Err)
+		}
 	}
-	return v
+	return status.Error(codes.InvalidArgument, err.Error())
 }
 
 // ResourceSyncers returns one syncer per resource type; boards and projects
-// only with --sync-boards.
+// only with --sync-boards. Each is wrapped so every SDK call through it is
+// counted (accounting.go).
 func (c *Connector) ResourceSyncers(_ context.Context) []connectorbuilder.ResourceSyncerV2 {
+	syncers := c.syncers()
+	for i, s := range syncers {
+		syncers[i] = c.counted(s)
+	}
+	return syncers
+}
+
+// syncers are the resource types' syncers, unwrapped.
+func (c *Connector) syncers() []connectorbuilder.ResourceSyncerV2 {
 	syncers := []connectorbuilder.ResourceSyncerV2{
 		&userBuilder{conn: c},
-		&teamSyncer{&teamBuilder{conn: c}},
+		&teamBuilder{conn: c},
 		&roleBuilder{newRoleSyncer(c)},
 		&adminRoleBuilder{newAdminRoleSyncer(c)},
 		&licenseBuilder{newLicenseSyncer(c)},
@@ -286,12 +263,4 @@ func (c *Connector) organization(ctx context.Context) (*miro.Organization, *miro
 	c.org = org
 	c.mu.Unlock()
 	return org, resp, nil
-}
-
-func rateLimitAnnotations(resp *miro.Response) annotations.Annotations {
-	var annos annotations.Annotations
-	if resp != nil && resp.RateLimit != nil {
-		annos.WithRateLimiting(resp.RateLimit)
-	}
-	return annos
 }

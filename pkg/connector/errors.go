@@ -5,54 +5,165 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
+
+// This file is the one place where the client's errors become what the SDK
+// acts on: a gRPC code (the SDK retries Unavailable forever during a sync,
+// skips NotFound and fails on the rest; the exit code is the code) and a
+// message that tells the user what to fix.
 
 // Scopes the sync needs; named in permission errors.
 const requiredScopes = "organizations:read, organizations:teams:read"
+
+// errorRules are tried in order on a *miro.Error; the first that matches
+// decides the code and the message. format gets what we were doing and the
+// client's error, in that order. A 403's hint depends on the scope the
+// endpoint needs (forbiddenHints).
+var errorRules = []struct {
+	match  func(e *miro.Error) bool
+	code   codes.Code
+	format string
+}{
+	{func(e *miro.Error) bool { return e.StatusCode == http.StatusUnauthorized && e.API == miro.SCIM }, codes.Unauthenticated,
+		"%s: %s. Miro rejected the SCIM token: check --miro-scim-access-token (BATON_MIRO_SCIM_ACCESS_TOKEN); " +
+			"generate a new one in Company settings → Enterprise integrations → SCIM"},
+	{func(e *miro.Error) bool {
+		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusBadRequest && strings.HasSuffix(e.Path, "/v1/oauth-token")
+	}, codes.Unauthenticated,
+		"%s: %s. Miro rejected the access token: check --miro-access-token (BATON_MIRO_ACCESS_TOKEN); it may be mistyped, expired or revoked"},
+	// A 409 on a change is a business rule Miro enforces (last admin,
+	// deactivated user, …), which no retry or "already exists" reading can fix.
+	{func(e *miro.Error) bool { return e.StatusCode == http.StatusConflict && e.Method != http.MethodGet }, codes.FailedPrecondition,
+		"%s: Miro refused the change: %s"},
+	{func(e *miro.Error) bool { return e.StatusCode == http.StatusForbidden && e.API == miro.SCIM }, codes.PermissionDenied,
+		"%s: %s. Miro refused the SCIM call: SCIM must be enabled for the organization (Company settings → Enterprise integrations)"},
+}
+
+// forbiddenHints say, per scope an endpoint needs, what a REST 403 most
+// likely means.
+var forbiddenHints = map[string]string{
+	miro.ScopeGroupsRead: "Miro refused access to user groups: the app needs the organizations:groups:read scope " +
+		"and the token's user must be a Company Admin of an Enterprise organization",
+	miro.ScopeGroupsWrite: "Miro refused the change: the app needs the organizations:groups:write scope " +
+		"and the token's user must be a Company Admin of an Enterprise organization",
+	miro.ScopeTeamsWrite: "Miro refused the change: the app needs the organizations:teams:write " +
+		"scope and the token's user must be a Company Admin of an Enterprise organization",
+	miro.ScopeBoardsRead:   boardsForbidden,
+	miro.ScopeProjectsRead: boardsForbidden,
+}
+
+const (
+	boardsForbidden = "Miro refused access: --sync-boards needs the boards:read and projects:read scopes, " +
+		"and private boards and projects need the Content Admin role; or turn --sync-boards off"
+	defaultForbidden = "Miro refused access: the token's user must be a Company Admin of an organization " +
+		"on the Enterprise plan, and the app needs the scopes " + requiredScopes
+)
 
 // explain turns a client error into a gRPC status whose code the SDK acts on
 // and whose message tells the user what to fix. doing says what we were doing.
 func explain(err error, doing string) error {
 	var me *miro.Error
 	if !errors.As(err, &me) {
-		if errors.Is(err, miro.ErrNoSCIMToken) {
-			return status.Errorf(codes.FailedPrecondition, "%s: this needs the SCIM token: set --miro-scim-access-token or BATON_MIRO_SCIM_ACCESS_TOKEN "+
-				"(Miro → Company settings → Enterprise integrations → SCIM)", doing)
-		}
-		if errors.Is(err, miro.ErrInvalidID) || errors.Is(err, miro.ErrInvalidToken) {
-			return status.Errorf(codes.InvalidArgument, "%s: %v", doing, err)
-		}
-		if _, ok := status.FromError(err); ok && status.Code(err) != codes.Unknown {
-			return err // already explained
-		}
-		return fmt.Errorf("%s: %w", doing, err)
+		return explainOther(err, doing)
 	}
-	scim := strings.Contains(me.Path, "/scim")
-	msg := fmt.Sprintf("%s: %s", doing, me.Error())
-	switch {
-	case me.StatusCode == http.StatusUnauthorized && scim:
-		return status.Errorf(codes.Unauthenticated, "%s. Miro rejected the SCIM token: check --miro-scim-access-token (BATON_MIRO_SCIM_ACCESS_TOKEN); "+
-			"generate a new one in Company settings → Enterprise integrations → SCIM", msg)
-	case me.StatusCode == http.StatusUnauthorized,
-		me.StatusCode == http.StatusBadRequest && strings.HasSuffix(me.Path, "/v1/oauth-token"):
-		return status.Errorf(codes.Unauthenticated, "%s. Miro rejected the access token: check --miro-access-token (BATON_MIRO_ACCESS_TOKEN); "+
-			"it may be mistyped, expired or revoked", msg)
-	case me.StatusCode == http.StatusForbidden && scim:
-		return status.Errorf(codes.PermissionDenied, "%s. Miro refused the SCIM call: SCIM must be enabled for the organization "+
-			"(Company settings → Enterprise integrations)", msg)
-	case me.StatusCode == http.StatusForbidden:
-		return status.Errorf(codes.PermissionDenied, "%s. Miro refused access: the token's user must be a Company Admin of an organization "+
-			"on the Enterprise plan, and the app needs the scopes %s", msg, requiredScopes)
+	for _, r := range errorRules {
+		if r.match(me) {
+			return status.Errorf(r.code, r.format, doing, me.Error())
+		}
 	}
-	st := status.New(me.GRPCStatus().Code(), msg)
+	if me.StatusCode == http.StatusForbidden {
+		hint, ok := forbiddenHints[me.Scope]
+		if !ok {
+			hint = defaultForbidden
+		}
+		return status.Errorf(codes.PermissionDenied, "%s: %s. %s", doing, me.Error(), hint)
+	}
+	st := status.New(codeOf(me), fmt.Sprintf("%s: %s", doing, me.Error()))
 	if me.RateLimit != nil {
-		if withDetails, derr := st.WithDetails(me.RateLimit); derr == nil {
+		if withDetails, derr := st.WithDetails(rateLimitDescription(me.RateLimit)); derr == nil {
 			st = withDetails
 		}
 	}
 	return st.Err()
+}
+
+// explainOther explains the errors the client returns before any request.
+func explainOther(err error, doing string) error {
+	switch {
+	case errors.Is(err, miro.ErrNoSCIMToken):
+		return status.Errorf(codes.FailedPrecondition, "%s: this needs the SCIM token: set --miro-scim-access-token or BATON_MIRO_SCIM_ACCESS_TOKEN "+
+			"(Miro → Company settings → Enterprise integrations → SCIM)", doing)
+	case errors.Is(err, miro.ErrInvalidID) || errors.Is(err, miro.ErrInvalidToken):
+		return status.Errorf(codes.InvalidArgument, "%s: %v", doing, err)
+	}
+	if _, ok := status.FromError(err); ok && status.Code(err) != codes.Unknown {
+		return err // already explained
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// codeOf is the code of a failure no rule above names. A transient fault that
+// outlived the client's retries becomes Aborted, so a dead Miro ends the sync
+// with a clear error instead of an endless loop.
+func codeOf(e *miro.Error) codes.Code {
+	switch {
+	case e.Exhausted:
+		return codes.Aborted
+	case e.Malformed:
+		return codes.Internal // Miro broke its documented contract; retrying will not help
+	case e.Redirect:
+		return codes.FailedPrecondition // the base URL points somewhere that is not Miro's API
+	case e.ResetTooFar:
+		return codes.ResourceExhausted // not Unavailable: the SDK would retry that at once, forever
+	}
+	switch {
+	case e.StatusCode == 0:
+		return codes.Unavailable
+	case e.StatusCode == http.StatusUnauthorized:
+		return codes.Unauthenticated
+	case e.StatusCode == http.StatusForbidden:
+		return codes.PermissionDenied
+	case e.StatusCode == http.StatusNotFound:
+		return codes.NotFound
+	case e.StatusCode == http.StatusConflict:
+		return codes.AlreadyExists
+	case e.StatusCode == http.StatusTooManyRequests, e.StatusCode >= 500:
+		return codes.Unavailable
+	default: // 400 and every other 4xx
+		return codes.InvalidArgument
+	}
+}
+
+// rateLimitDescription is the SDK's form of an answer's rate-limit data: OK
+// while credits remain, OVERLIMIT on a 429 (with a one-minute reset when Miro
+// announced none).
+func rateLimitDescription(rl *miro.RateLimit) *v2.RateLimitDescription {
+	d := v2.RateLimitDescription_builder{Limit: rl.Limit, Remaining: rl.Remaining, ResetAt: timestamppb.New(rl.ResetAt)}
+	if rl.Remaining > 0 {
+		d.Status = v2.RateLimitDescription_STATUS_OK
+	}
+	if rl.Throttled {
+		d.Status, d.Remaining = v2.RateLimitDescription_STATUS_OVERLIMIT, 0
+		if rl.ResetAt.IsZero() {
+			d.Limit, d.ResetAt = 1, timestamppb.New(time.Now().Add(time.Minute))
+		}
+	}
+	return d.Build()
+}
+
+// rateLimitAnnotations carries a response's rate-limit data to the SDK.
+func rateLimitAnnotations(resp *miro.Response) annotations.Annotations {
+	var annos annotations.Annotations
+	if resp != nil && resp.RateLimit != nil {
+		annos.WithRateLimiting(rateLimitDescription(resp.RateLimit))
+	}
+	return annos
 }

@@ -12,7 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// listGuards watches every cursor-paged list of a sync as its pages arrive from
+// listGuard watches every cursor-paged list of a sync as its pages arrive from
 // Miro, so a server that misbehaves ends the sync with a clear error instead of
 // looping: the SDK asks for whatever page token we hand it, and the org-member
 // pages come from a cache once fetched, so a cursor that leads back to an
@@ -20,24 +20,15 @@ import (
 //
 // Per list it keeps the cursor of each page and the id of each item seen,
 // until the list ends (a page without a next cursor), so memory is bounded by
-// the lists in progress; the state of at most maxGuardedSyncs syncs is kept.
-// It is safe for concurrent use.
-type listGuards struct {
+// the lists in progress. Each sync scope has one (scope.go), which ends with
+// the sync. It is safe for concurrent use; a nil guard checks nothing.
+type listGuard struct {
 	mu    sync.Mutex
-	syncs []*syncLists // most recent last
+	lists map[string]*listState
 }
-
-// maxGuardedSyncs bounds the syncs whose lists are remembered; the state of an
-// older sync is dropped (its lists are no longer checked, never wrongly failed).
-const maxGuardedSyncs = 2
 
 // maxDuplicateWarnings bounds the duplicate-id warnings of one list.
 const maxDuplicateWarnings = 20
-
-type syncLists struct {
-	id    string
-	lists map[string]*listState
-}
 
 // listState is what one list has shown so far.
 type listState struct {
@@ -89,36 +80,31 @@ func refsOf[T any](data []T) []itemRef {
 	return refs
 }
 
-// list returns the state of a list of a sync, creating it.
-func (g *listGuards) listLocked(syncID, what string) *listState {
-	var s *syncLists
-	for _, c := range g.syncs {
-		if c.id == syncID {
-			s = c
-		}
+// listLocked returns the state of a list, creating it.
+func (g *listGuard) listLocked(what string) *listState {
+	if g.lists == nil {
+		g.lists = map[string]*listState{}
 	}
-	if s == nil {
-		s = &syncLists{id: syncID, lists: map[string]*listState{}}
-		g.syncs = append(g.syncs, s)
-		if len(g.syncs) > maxGuardedSyncs {
-			g.syncs = g.syncs[len(g.syncs)-maxGuardedSyncs:]
-		}
-	}
-	st := s.lists[what]
+	st := g.lists[what]
 	if st == nil {
 		st = &listState{pageNo: map[string]int{}, from: map[string]string{}, seen: map[string]string{}}
-		s.lists[what] = st
+		g.lists[what] = st
 	}
 	return st
 }
 
-// end forgets a list that has ended.
-func (g *listGuards) endLocked(syncID, what string) {
-	for _, c := range g.syncs {
-		if c.id == syncID {
-			delete(c.lists, what)
-		}
-	}
+// reset forgets every list (the scope has ended).
+func (g *listGuard) reset() {
+	g.mu.Lock()
+	g.lists = nil
+	g.mu.Unlock()
+}
+
+// len is the number of lists in progress (tests).
+func (g *listGuard) len() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.lists)
 }
 
 // number is the page number of the page at cursor, or 0 when unknown (a
@@ -155,13 +141,13 @@ func (st *listState) pageName(cursor string) string {
 // that moves forward: next leads back to a page already reached from another
 // one (a cycle), or every item is one already listed on another page. An item
 // without a required id fails too; an id seen on another page is logged.
-func (g *listGuards) check(ctx context.Context, syncID, what, cursor, next string, items []itemRef) error {
+func (g *listGuard) check(ctx context.Context, what, cursor, next string, items []itemRef) error {
 	if g == nil {
 		return nil
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	st := g.listLocked(syncID, what)
+	st := g.listLocked(what)
 	for i, it := range items {
 		if it.id == "" && it.required {
 			who := fmt.Sprintf("item %d", i+1)
@@ -225,7 +211,7 @@ func (g *listGuards) check(ctx context.Context, syncID, what, cursor, next strin
 		st.pageNo[cursor] = n
 	}
 	if next == "" {
-		g.endLocked(syncID, what)
+		delete(g.lists, what) // the list has ended
 		return nil
 	}
 	st.from[next] = cursor

@@ -205,7 +205,7 @@ func TestAbandonedSync(t *testing.T) {
 	if c.abandoned() {
 		t.Error("a connector the SDK never called counts as abandoned")
 	}
-	done := c.enter()
+	done := c.enter("")
 	c.lastExit.Store(time.Now().Add(-time.Hour).UnixNano())
 	if c.abandoned() {
 		t.Error("abandoned while an SDK call runs")

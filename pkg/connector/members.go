@@ -3,7 +3,6 @@ package connector
 import (
 	"context"
 	"sort"
-	"sync"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -25,13 +24,9 @@ type memberIndex struct {
 	flight singleflight.Group
 	// prefetch is told when the member walk runs, so it leaves the walk a slot.
 	prefetch *teamPrefetch
-	lists    *listGuards // the connector's: checks every page fetched
 	progress walkProgress
-
-	mu        sync.Mutex
-	idsSync   string              // the sync ids belongs to
-	ids       map[string]struct{} // every org member id of that sync, once walked
-	summaries map[string]*summaryCall
+	// What it knows of one sync (the walk, its summary, the member ids) lives
+	// in the sync's scope (scope.go), passed to every method.
 }
 
 // memberPage is one cached page: the members and the cursor of the next page.
@@ -60,7 +55,7 @@ func pageKey(cursor string) string { return pageKeyPrefix + cursor }
 
 // page returns the org-member page that starts at cursor ("" = first page).
 // annos carries rate-limit data when the page came from Miro.
-func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID, cursor string) (*memberPage, annotations.Annotations, error) {
+func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, sc *syncScope, cursor string) (*memberPage, annotations.Annotations, error) {
 	if p, ok := m.cached(ctx, ss, cursor); ok {
 		return p, nil, nil
 	}
@@ -69,7 +64,7 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 		annos annotations.Annotations
 	}
 	// Concurrent syncers asking for the same page share one call.
-	v, err, _ := m.flight.Do(syncID+"\x00"+cursor, func() (any, error) {
+	v, err, _ := m.flight.Do(sc.id+"\x00"+cursor, func() (any, error) {
 		// Another caller may have stored it between our miss and this flight.
 		if p, ok := m.cached(ctx, ss, cursor); ok {
 			return result{page: p}, nil
@@ -78,8 +73,8 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 		if err != nil {
 			return nil, err
 		}
-		m.progress.begin(syncID, m.client.Pacer().Stats())
-		apiPage, resp, err := fetchPage(ctx, m.lists, syncID, "organization members", cursor,
+		m.progress.begin(&sc.walk, m.client.Pacer().Stats())
+		apiPage, resp, err := fetchPage(ctx, &sc.lists, "organization members", cursor,
 			func(ctx context.Context, cursor string) (*miro.Page[miro.Member], *miro.Response, error) {
 				// The member list is one chain the whole sync waits for.
 				return m.client.ListMembers(miro.WithUrgency(ctx), orgID, cursor)
@@ -88,7 +83,7 @@ func (m *memberIndex) page(ctx context.Context, ss sessions.SessionStore, syncID
 			return nil, explain(err, "listing organization members")
 		}
 		p := &memberPage{Members: apiPage.Data, Next: apiPage.Cursor}
-		m.progress.fetched(ctx, syncID, len(p.Members), p.Next == "", m.client.Pacer().Stats())
+		m.progress.fetched(ctx, &sc.walk, len(p.Members), p.Next == "", m.client.Pacer().Stats())
 		m.store(ctx, ss, cursor, p)
 		return result{page: p, annos: rateLimitAnnotations(resp)}, nil
 	})
@@ -113,11 +108,11 @@ func (m *memberIndex) store(ctx context.Context, ss sessions.SessionStore, curso
 // collects every member id from the cached member pages (the list phase has
 // fetched them all by then), once, in memory. A sync that did not list the
 // members (a targeted sync) has nothing to check against and gets nil.
-func (m *memberIndex) notMembers(ctx context.Context, ss sessions.SessionStore, syncID string, ids []string) (map[string]bool, error) {
-	if !m.listed(ctx, ss, syncID) {
+func (m *memberIndex) notMembers(ctx context.Context, ss sessions.SessionStore, sc *syncScope, ids []string) (map[string]bool, error) {
+	if !m.listed(ctx, ss, sc) {
 		return nil, nil
 	}
-	known, err := m.memberIDs(ctx, ss, syncID)
+	known, err := m.memberIDs(ctx, ss, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -131,10 +126,10 @@ func (m *memberIndex) notMembers(ctx context.Context, ss sessions.SessionStore, 
 }
 
 // listed reports whether this sync has walked the whole member list.
-func (m *memberIndex) listed(ctx context.Context, ss sessions.SessionStore, syncID string) bool {
-	m.mu.Lock()
-	call := m.summaries[syncID]
-	m.mu.Unlock()
+func (m *memberIndex) listed(ctx context.Context, ss sessions.SessionStore, sc *syncScope) bool {
+	sc.mu.Lock()
+	call := sc.summary
+	sc.mu.Unlock()
 	if call != nil {
 		select {
 		case <-call.done:
@@ -150,22 +145,22 @@ func (m *memberIndex) listed(ctx context.Context, ss sessions.SessionStore, sync
 	return err == nil && ok
 }
 
-func (m *memberIndex) memberIDs(ctx context.Context, ss sessions.SessionStore, syncID string) (map[string]struct{}, error) {
-	m.mu.Lock()
-	if m.idsSync == syncID && m.ids != nil {
-		ids := m.ids
-		m.mu.Unlock()
+func (m *memberIndex) memberIDs(ctx context.Context, ss sessions.SessionStore, sc *syncScope) (map[string]struct{}, error) {
+	sc.mu.Lock()
+	if sc.memberIDs != nil {
+		ids := sc.memberIDs
+		sc.mu.Unlock()
 		return ids, nil
 	}
-	m.mu.Unlock()
-	v, err, _ := m.flight.Do(syncID+"\x00ids", func() (any, error) {
+	sc.mu.Unlock()
+	v, err, _ := m.flight.Do(sc.id+"\x00ids", func() (any, error) {
 		ids := map[string]struct{}{}
-		if err := m.walk(ctx, ss, syncID, func(mem miro.Member) { ids[mem.ID] = struct{}{} }); err != nil {
+		if err := m.walk(ctx, ss, sc, func(mem miro.Member) { ids[mem.ID] = struct{}{} }); err != nil {
 			return nil, err
 		}
-		m.mu.Lock()
-		m.idsSync, m.ids = syncID, ids
-		m.mu.Unlock()
+		sc.mu.Lock()
+		sc.memberIDs = ids
+		sc.mu.Unlock()
 		return ids, nil
 	})
 	if err != nil {
@@ -187,31 +182,30 @@ func (m *memberIndex) cached(ctx context.Context, ss sessions.SessionStore, curs
 }
 
 // summary walks every member page once per sync and records the values in use.
-func (m *memberIndex) summary(ctx context.Context, ss sessions.SessionStore, syncID string) (*memberSummary, error) {
+func (m *memberIndex) summary(ctx context.Context, ss sessions.SessionStore, sc *syncScope) (*memberSummary, error) {
 	if ss != nil {
 		if s, ok, err := session.GetJSON[*memberSummary](ctx, ss, summaryKey); err == nil && ok && s != nil {
 			return s, nil
 		}
 	}
-	m.mu.Lock()
-	call := m.summaries[syncID]
+	sc.mu.Lock()
+	call := sc.summary
 	leader := call == nil
 	if leader {
 		call = &summaryCall{done: make(chan struct{})}
-		if m.summaries == nil {
-			m.summaries = map[string]*summaryCall{}
-		}
-		m.summaries[syncID] = call
+		sc.summary = call
 	}
-	m.mu.Unlock()
+	sc.mu.Unlock()
 	if leader {
 		done := m.prefetch.walk()
-		call.val, call.err = m.computeSummary(ctx, ss, syncID)
+		call.val, call.err = m.computeSummary(ctx, ss, sc)
 		done()
 		if call.err != nil {
-			m.mu.Lock()
-			delete(m.summaries, syncID) // let a retry try again
-			m.mu.Unlock()
+			sc.mu.Lock()
+			if sc.summary == call {
+				sc.summary = nil // let a retry try again
+			}
+			sc.mu.Unlock()
 		}
 		close(call.done)
 	}
@@ -230,9 +224,9 @@ type summaryCall struct {
 	err  error
 }
 
-func (m *memberIndex) computeSummary(ctx context.Context, ss sessions.SessionStore, syncID string) (*memberSummary, error) {
+func (m *memberIndex) computeSummary(ctx context.Context, ss sessions.SessionStore, sc *syncScope) (*memberSummary, error) {
 	s := &memberSummary{Roles: map[string]int{}, Licenses: map[string]int{}, AdminRoles: map[string]string{}}
-	err := m.walkPages(ctx, ss, syncID, func(cursor string) {
+	err := m.walkPages(ctx, ss, sc, func(cursor string) {
 		if cursor != "" {
 			s.Cursors = append(s.Cursors, cursor)
 		}
@@ -257,15 +251,15 @@ func (m *memberIndex) computeSummary(ctx context.Context, ss sessions.SessionSto
 }
 
 // walk calls fn for every member of the org, page by page.
-func (m *memberIndex) walk(ctx context.Context, ss sessions.SessionStore, syncID string, fn func(miro.Member)) error {
-	return m.walkPages(ctx, ss, syncID, nil, fn)
+func (m *memberIndex) walk(ctx context.Context, ss sessions.SessionStore, sc *syncScope, fn func(miro.Member)) error {
+	return m.walkPages(ctx, ss, sc, nil, fn)
 }
 
 // walkPages is walk that also reports each page's cursor.
-func (m *memberIndex) walkPages(ctx context.Context, ss sessions.SessionStore, syncID string, onPage func(cursor string), fn func(miro.Member)) error {
+func (m *memberIndex) walkPages(ctx context.Context, ss sessions.SessionStore, sc *syncScope, onPage func(cursor string), fn func(miro.Member)) error {
 	cursor := ""
 	for {
-		p, _, err := m.page(ctx, ss, syncID, cursor)
+		p, _, err := m.page(ctx, ss, sc, cursor)
 		if err != nil {
 			return err
 		}

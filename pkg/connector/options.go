@@ -15,7 +15,7 @@ func WithSyncBoards(on bool) Option {
 // (--sync-resource-types without it): those grants would name groups the sync
 // never listed.
 func WithTeamGroups(on bool) Option {
-	return func(c *Connector) { c.groups.noTeamGroups = !on }
+	return func(c *Connector) { c.noTeamGroups = !on }
 }
 
 // WithoutPrefetch turns off fetching team-member pages ahead of the SDK: for a

@@ -18,7 +18,7 @@ const maxEmptyPages = 3
 // move never loops forever. Every page fetched is shown to the sync's list
 // guard (when lists is non-nil), which fails a list whose cursors cycle or
 // whose pages keep repeating items already listed.
-func fetchPage[T any](ctx context.Context, lists *listGuards, syncID, what, cursor string,
+func fetchPage[T any](ctx context.Context, lists *listGuard, what, cursor string,
 	fetch func(ctx context.Context, cursor string) (*miro.Page[T], *miro.Response, error),
 ) (*miro.Page[T], *miro.Response, error) {
 	cur := cursor
@@ -30,7 +30,7 @@ func fetchPage[T any](ctx context.Context, lists *listGuards, syncID, what, curs
 		if p.Cursor != "" && p.Cursor == cur {
 			return nil, resp, fmt.Errorf("listing %s: Miro returned the cursor it was given (%q), which would loop forever", what, truncateRunes(cur, 40))
 		}
-		if err := lists.check(ctx, syncID, what, cur, p.Cursor, refsOf(p.Data)); err != nil {
+		if err := lists.check(ctx, what, cur, p.Cursor, refsOf(p.Data)); err != nil {
 			return nil, resp, err
 		}
 		if len(p.Data) > 0 || p.Cursor == "" {

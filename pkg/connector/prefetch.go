@@ -26,13 +26,11 @@ import (
 // fetched pages, or waited for when in flight, or fetched by the caller. At most
 // maxReady pages wait in memory.
 type teamPrefetch struct {
-	client *miro.Client
-	orgID  func(context.Context) (string, error)
+	fetch fetchTeamPage
 	// abandoned reports that the SDK has stopped calling (a cancelled sync):
 	// speculation then stops rather than spend credits nobody will use.
 	abandoned func() bool
-	off       bool        // never fetch ahead (WithoutPrefetch)
-	lists     *listGuards // the connector's: checks every page fetched
+	off       bool // never fetch ahead (WithoutPrefetch)
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced whenever a slot frees up
@@ -40,8 +38,13 @@ type teamPrefetch struct {
 	busy      int           // calls in flight, for SDK workers and speculative
 	walking   int           // org-member walks in progress; speculation leaves them a slot
 	fgWaiting int           // SDK workers waiting for a slot
-	run       *prefetchRun
+	run       *prefetchRun  // the run of the sync that asked last; ends with its scope (see end)
 }
+
+// fetchTeamPage fetches one page of a team's members for the SDK or ahead of
+// it; lists is the sync's list guard. The connector's fetches through the
+// Miro client (fetchTeamMembers); the scheduler's tests fetch without HTTP.
+type fetchTeamPage func(ctx context.Context, lists *listGuard, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error)
 
 // maxReady bounds the fetched pages waiting for the SDK (about 10 kB each).
 const maxReady = 4000
@@ -49,6 +52,7 @@ const maxReady = 4000
 // prefetchRun is one sync's state.
 type prefetchRun struct {
 	syncID   string
+	lists    *listGuard      // the sync's (its scope's)
 	ctx      context.Context // detached from SDK calls, which end before their fetches may
 	cancel   context.CancelFunc
 	teams    []string // in list order
@@ -72,13 +76,13 @@ type teamPageResult struct {
 
 type pageCall struct{ done chan struct{} }
 
-func newTeamPrefetch(client *miro.Client, orgID func(context.Context) (string, error)) *teamPrefetch {
-	return &teamPrefetch{client: client, orgID: orgID, limit: 1, changed: make(chan struct{})}
+func newTeamPrefetch(fetch fetchTeamPage) *teamPrefetch {
+	return &teamPrefetch{fetch: fetch, limit: 1, changed: make(chan struct{})}
 }
 
-// runLocked returns syncID's state, replacing another sync's.
-func (p *teamPrefetch) runLocked(ctx context.Context, syncID string) *prefetchRun {
-	if p.run != nil && p.run.syncID == syncID {
+// runLocked returns the state of sc's sync, replacing another sync's.
+func (p *teamPrefetch) runLocked(ctx context.Context, sc *syncScope) *prefetchRun {
+	if p.run != nil && p.run.syncID == sc.id {
 		return p.run
 	}
 	if p.run != nil {
@@ -86,10 +90,21 @@ func (p *teamPrefetch) runLocked(ctx context.Context, syncID string) *prefetchRu
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.run = &prefetchRun{
-		syncID: syncID, ctx: rctx, cancel: cancel, index: map[string]int{}, dir: 1, healthy: true,
+		syncID: sc.id, lists: &sc.lists, ctx: rctx, cancel: cancel, index: map[string]int{}, dir: 1, healthy: true,
 		inflight: map[teamPageKey]*pageCall{}, ready: map[teamPageKey]teamPageResult{}, fetched: map[teamPageKey]bool{},
 	}
 	return p.run
+}
+
+// end ends the run of a sync whose scope has ended: its fetches are cancelled
+// and the pages it fetched ahead are dropped.
+func (p *teamPrefetch) end(syncID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.run != nil && p.run.syncID == syncID {
+		p.run.cancel()
+		p.run = nil
+	}
 }
 
 // setLimit raises the number of slots to the SDK concurrency seen.
@@ -103,10 +118,10 @@ func (p *teamPrefetch) setLimit(n int) {
 }
 
 // add queues the first page of each team, in list order.
-func (p *teamPrefetch) add(ctx context.Context, syncID string, teamIDs []string) {
+func (p *teamPrefetch) add(ctx context.Context, sc *syncScope, teamIDs []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	r := p.runLocked(ctx, syncID)
+	r := p.runLocked(ctx, sc)
 	for _, id := range teamIDs {
 		if _, ok := r.index[id]; !ok {
 			r.index[id] = len(r.teams)
@@ -237,7 +252,7 @@ func (r *prefetchRun) startLocked(k teamPageKey) *pageCall {
 func (p *teamPrefetch) speculate(r *prefetchRun, k teamPageKey, call *pageCall) {
 	// One attempt: a page that fails is left to the SDK's own call, which
 	// retries with the full budget and reports the error.
-	page, annos, err := p.fetch(miro.WithGateHeld(miro.WithSingleAttempt(r.ctx)), r.syncID, k.teamID, k.cursor)
+	page, annos, err := p.fetch(miro.WithGateHeld(miro.WithSingleAttempt(r.ctx)), r.lists, k.teamID, k.cursor)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(r.inflight, k)
@@ -254,7 +269,7 @@ func (p *teamPrefetch) speculate(r *prefetchRun, k teamPageKey, call *pageCall) 
 }
 
 // page returns one page of a team's members: fetched ahead, awaited, or fetched now.
-func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
+func (p *teamPrefetch) page(ctx context.Context, sc *syncScope, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
 	k := teamPageKey{teamID, cursor}
 	var (
 		r    *prefetchRun
@@ -262,7 +277,7 @@ func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) 
 	)
 	for mine == nil {
 		p.mu.Lock()
-		r = p.runLocked(ctx, syncID)
+		r = p.runLocked(ctx, sc)
 		r.noteDemandLocked(k)
 		if res, ok := r.ready[k]; ok {
 			delete(r.ready, k)
@@ -283,7 +298,7 @@ func (p *teamPrefetch) page(ctx context.Context, syncID, teamID, cursor string) 
 			}
 		}
 	}
-	page, annos, err := p.fetch(ctx, syncID, teamID, cursor)
+	page, annos, err := p.fetch(ctx, r.lists, teamID, cursor)
 	p.mu.Lock()
 	delete(r.inflight, k)
 	close(mine.done)
@@ -312,20 +327,4 @@ func (r *prefetchRun) noteDemandLocked(k teamPageKey) {
 		}
 		r.pos = i
 	}
-}
-
-func (p *teamPrefetch) fetch(ctx context.Context, syncID, teamID, cursor string) (*miro.Page[miro.TeamMember], annotations.Annotations, error) {
-	orgID, err := p.orgID(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	what := "members of team " + teamID
-	page, resp, err := fetchPage(ctx, p.lists, syncID, what, cursor,
-		func(ctx context.Context, cursor string) (*miro.Page[miro.TeamMember], *miro.Response, error) {
-			return p.client.ListTeamMembers(ctx, orgID, teamID, cursor)
-		})
-	if err != nil {
-		return nil, nil, explain(err, "listing "+what)
-	}
-	return page, rateLimitAnnotations(resp), nil
 }

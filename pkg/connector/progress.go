@@ -15,52 +15,53 @@ const progressEvery = 10 * time.Second
 
 // walkProgress reports the org-member walk, the longest phase of a large sync
 // (500 credits a page, so at Miro's budget ~200 pages a minute): every
-// progressEvery at info, as pages arrive from Miro, and once at its end. It
-// keeps the state of one sync; a new sync replaces it.
+// progressEvery at info, as pages arrive from Miro, and once at its end. The
+// state of each sync's walk lives in its scope (walkState).
 type walkProgress struct {
 	now func() time.Time // nil = time.Now
 	// sizeHint returns the expected number of org members (SCIM's count, which
 	// leaves out guests), or 0 when unknown; with it the report names an
 	// expected end.
 	sizeHint func() int
+}
 
+// walkState is one sync's org-member walk, as far as it has come.
+type walkState struct {
 	mu             sync.Mutex
-	syncID         string
 	start, last    time.Time
 	pages, members int
 	waits0         int // the pacer's waits when the walk began
 	done           bool
 }
 
-func (w *walkProgress) clock() time.Time {
-	if w.now != nil {
-		return w.now()
+func (p *walkProgress) clock() time.Time {
+	if p.now != nil {
+		return p.now()
 	}
 	return time.Now()
 }
 
 // begin notes that a page is about to be fetched.
-func (w *walkProgress) begin(syncID string, st miro.PacerStats) {
+func (p *walkProgress) begin(w *walkState, st miro.PacerStats) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.syncID == syncID && !w.start.IsZero() {
+	if !w.start.IsZero() {
 		return
 	}
-	now := w.clock()
-	w.syncID, w.start, w.last, w.waits0 = syncID, now, now, st.Waits
-	w.pages, w.members, w.done = 0, 0, false
+	now := p.clock()
+	w.start, w.last, w.waits0 = now, now, st.Waits
 }
 
 // fetched counts a page fetched from Miro and logs when it is time.
-func (w *walkProgress) fetched(ctx context.Context, syncID string, members int, last bool, st miro.PacerStats) {
+func (p *walkProgress) fetched(ctx context.Context, w *walkState, members int, last bool, st miro.PacerStats) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.syncID != syncID || w.done {
+	if w.start.IsZero() || w.done {
 		return
 	}
 	w.pages++
 	w.members += members
-	now := w.clock()
+	now := p.clock()
 	if !last && now.Sub(w.last) < progressEvery {
 		return
 	}
@@ -79,8 +80,8 @@ func (w *walkProgress) fetched(ctx context.Context, syncID string, members int, 
 	if minutes := elapsed.Minutes(); minutes > 0 {
 		fields = append(fields, zap.Int("members_per_minute", int(float64(w.members)/minutes)))
 	}
-	if w.sizeHint != nil && w.members > 0 {
-		if total := w.sizeHint(); total > w.members {
+	if p.sizeHint != nil && w.members > 0 {
+		if total := p.sizeHint(); total > w.members {
 			left := time.Duration(float64(elapsed) * float64(total-w.members) / float64(w.members))
 			fields = append(fields, zap.Int("expected_members", total), zap.Time("expected_end", now.Add(left).Round(time.Second)))
 		}

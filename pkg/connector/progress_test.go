@@ -43,13 +43,13 @@ func TestMemberWalkProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	m := &memberIndex{client: client, orgID: func(context.Context) (string, error) { return "1", nil }, lists: &listGuards{}}
+	m := &memberIndex{client: client, orgID: func(context.Context) (string, error) { return "1", nil }}
 	m.progress.now = func() time.Time { return t0.Add(time.Duration(served.Load()) * 4 * time.Second) }
 	m.progress.sizeHint = func() int { return 2000 }
 	core, logs := observer.New(zapcore.InfoLevel)
 	ctx := ctxzap.ToContext(context.Background(), zap.New(core))
 	listed := 0
-	if err := m.walk(ctx, nil, "s1", func(miro.Member) { listed++ }); err != nil {
+	if err := m.walk(ctx, nil, &syncScope{id: "s1"}, func(miro.Member) { listed++ }); err != nil {
 		t.Fatal(err)
 	}
 	if listed != pages*miro.PageSize {

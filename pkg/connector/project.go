@@ -40,12 +40,12 @@ func (b *projectBuilder) List(ctx context.Context, parent *v2.ResourceId, opts r
 	}
 	teamID := parent.GetResource()
 	what := "projects of team " + teamID
-	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, what, opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Project], *miro.Response, error) {
 			return b.conn.client.ListProjects(ctx, orgID, teamID, cursor)
 		})
 	if err != nil {
-		return nil, nil, explainBoards(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	out := make([]*v2.Resource, 0, len(page.Data))
 	for _, p := range page.Data {
@@ -80,12 +80,12 @@ func (b *projectBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.Syn
 		return nil, nil, status.Errorf(codes.InvalidArgument, "project %s names no team; it must be synced as a child of its team", projectID)
 	}
 	what := "members of project " + projectID
-	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, what, opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.ProjectMember], *miro.Response, error) {
 			return b.conn.client.ListProjectMembers(ctx, orgID, teamID, projectID, cursor)
 		})
 	if err != nil {
-		return nil, nil, explainBoards(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	members := make([]roleMember, 0, len(page.Data))
 	for _, m := range page.Data {

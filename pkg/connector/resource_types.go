@@ -22,18 +22,28 @@ var (
 		"A Miro license (full, free, occasional, …) with purchased and consumed seats.", &v2.TypeScopedGrants{})
 	userGroupResourceType = newResourceType("user_group", "User group", v2.ResourceType_TRAIT_GROUP,
 		"A Miro user group; a group attached to a team gives its members that team's role.")
+	// Boards and projects (--sync-boards) are children of a team and have no trait.
+	boardResourceType = newResourceType("board", "Board", v2.ResourceType_TRAIT_UNSPECIFIED,
+		"A Miro board of a team; its entitlements are the board roles, its profile holds the sharing policy.")
+	projectResourceType = newResourceType("project", "Project", v2.ResourceType_TRAIT_UNSPECIFIED,
+		"A Miro project (Space) of a team; its entitlements are the project roles.")
 )
 
+// newResourceType builds a resource type; TRAIT_UNSPECIFIED gives it no trait.
 func newResourceType(id, name string, trait v2.ResourceType_Trait, description string, annos ...proto.Message) *v2.ResourceType {
 	var a annotations.Annotations
 	for _, m := range annos {
 		a.Append(m)
 	}
+	var traits []v2.ResourceType_Trait
+	if trait != v2.ResourceType_TRAIT_UNSPECIFIED {
+		traits = []v2.ResourceType_Trait{trait}
+	}
 	return v2.ResourceType_builder{
 		Id:          id,
 		DisplayName: name,
 		Description: description,
-		Traits:      []v2.ResourceType_Trait{trait},
+		Traits:      traits,
 		Annotations: a,
 	}.Build()
 }

@@ -49,7 +49,7 @@ func profileFromSCIM(u *miro.SCIMUser) scimProfile {
 // scimProfiles returns the SCIM profiles of ids (missing ids have none). The
 // first call of a sync reads every SCIM user in pages of 1,000 — one pass, no
 // per-user calls — into the session store; later calls read the store.
-func (m *memberIndex) scimProfiles(ctx context.Context, ss sessions.SessionStore, syncID string, ids []string) (map[string]scimProfile, error) {
+func (m *memberIndex) scimProfiles(ctx context.Context, ss sessions.SessionStore, sc *syncScope, ids []string) (map[string]scimProfile, error) {
 	if !m.client.HasSCIM() || len(ids) == 0 {
 		return nil, nil
 	}
@@ -57,7 +57,7 @@ func (m *memberIndex) scimProfiles(ctx context.Context, ss sessions.SessionStore
 		return nil, nil
 	}
 	if _, loaded, err := ss.Get(ctx, scimLoadedKey); err != nil || !loaded {
-		if _, err, _ := m.flight.Do(syncID+"\x00scim", func() (any, error) {
+		if _, err, _ := m.flight.Do(sc.id+"\x00scim", func() (any, error) {
 			return nil, m.loadSCIMProfiles(ctx, ss)
 		}); err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 )
 
@@ -16,8 +17,7 @@ type userBuilder struct{ conn *Connector }
 func (b *userBuilder) ResourceType(context.Context) *v2.ResourceType { return userResourceType }
 
 func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
-	defer b.conn.enter()()
-	p, annos, err := b.conn.members.page(ctx, opts.Session, opts.SyncID, opts.PageToken.Token)
+	p, annos, err := b.conn.members.page(ctx, opts.Session, b.conn.scope(opts), opts.PageToken.Token)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -25,7 +25,7 @@ func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	for i, m := range p.Members {
 		ids[i] = m.ID
 	}
-	profiles, err := b.conn.members.scimProfiles(ctx, opts.Session, opts.SyncID, ids)
+	profiles, err := b.conn.members.scimProfiles(ctx, opts.Session, b.conn.scope(opts), ids)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,4 +119,30 @@ func userResourceWithProfile(m miro.Member, prof *scimProfile) (*v2.Resource, er
 	}
 	return rs.NewUserResource(name, userResourceType, m.ID, traits,
 		rs.WithResourceProfile(profile), rs.WithResourceStatus(status, statusDetails))
+}
+
+// Get serves targeted syncs (--sync-resources user:ID): one member call, plus
+// one SCIM call for the profile when a SCIM token is configured.
+func (b *userBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.Resource, annotations.Annotations, error) {
+	orgID, err := b.conn.OrgID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, resp, err := b.conn.client.GetMember(ctx, orgID, id.GetResource())
+	if err != nil {
+		return nil, nil, explain(err, "reading organization member "+id.GetResource())
+	}
+	var prof *scimProfile
+	if b.conn.client.HasSCIM() {
+		u, _, err := b.conn.client.GetSCIMUser(ctx, m.ID)
+		switch {
+		case err == nil:
+			p := profileFromSCIM(u)
+			prof = &p
+		case !miro.IsNotFound(err): // guests and external users are 404 in SCIM
+			return nil, nil, explain(err, "reading the SCIM profile of "+m.ID)
+		}
+	}
+	r, err := userResourceWithProfile(*m, prof)
+	return r, rateLimitAnnotations(resp), err
 }

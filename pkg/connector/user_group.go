@@ -2,10 +2,8 @@ package connector
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -16,8 +14,6 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/types/sessions"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"go.uber.org/zap"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 )
@@ -25,7 +21,7 @@ import (
 // User groups (Enterprise, organizations:groups:read): each group is a
 // user_group resource with one entitlement, member, granted to every member.
 // A group attached to a team gives its members that team's role; the team
-// syncer (team_groups.go) grants the team's role to the group's member
+// syncer (team.go) grants the team's role to the group's member
 // entitlement, expandable, and the SDK expands it to the group's members.
 //
 // A token without the groups scope is not an error: the first user-group
@@ -46,14 +42,6 @@ const (
 	groupsDeniedKey = "user-group-listing-denied"
 )
 
-// groupState is the connector's in-memory view of user groups.
-type groupState struct {
-	noTeamGroups bool // set by WithTeamGroups(false)
-
-	mu         sync.Mutex
-	deniedSync string // the sync in which Miro refused user groups (warned once)
-}
-
 var (
 	_ connectorbuilder.ResourceSyncerV2              = (*userGroupBuilder)(nil)
 	_ connectorbuilder.ResourceTargetedSyncerLimited = (*userGroupBuilder)(nil)
@@ -72,7 +60,7 @@ func (b *userGroupBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.S
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, "user groups", opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "user groups", opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Group], *miro.Response, error) {
 			return b.conn.client.ListGroups(ctx, orgID, cursor)
 		})
@@ -81,7 +69,7 @@ func (b *userGroupBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.S
 			b.conn.groupsRefused(ctx, opts, err)
 			return nil, &rs.SyncOpResults{}, nil
 		}
-		return nil, nil, explainGroups(err, "listing user groups")
+		return nil, nil, explain(err, "listing user groups")
 	}
 	out := make([]*v2.Resource, 0, len(page.Data))
 	for _, g := range page.Data {
@@ -129,12 +117,12 @@ func (b *userGroupBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.S
 	}
 	groupID := r.GetId().GetResource()
 	what := "members of user group " + groupID
-	page, resp, err := fetchPage(ctx, &b.conn.lists, opts.SyncID, what, opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, opts.PageToken.Token,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.GroupMember], *miro.Response, error) {
 			return b.conn.client.ListGroupMembers(ctx, orgID, groupID, cursor)
 		})
 	if err != nil {
-		return nil, nil, explainGroups(err, "listing "+what)
+		return nil, nil, explain(err, "listing "+what)
 	}
 	ids := make([]string, 0, len(page.Data))
 	for _, m := range page.Data {
@@ -168,7 +156,7 @@ func (b *userGroupBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.R
 	}
 	g, resp, err := b.conn.client.GetGroup(ctx, orgID, id.GetResource())
 	if err != nil {
-		return nil, nil, explainGroups(err, "reading user group "+id.GetResource())
+		return nil, nil, explain(err, "reading user group "+id.GetResource())
 	}
 	r, err := userGroupResource(*g)
 	return r, rateLimitAnnotations(resp), err
@@ -177,11 +165,7 @@ func (b *userGroupBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.R
 // Grant adds the user to the group by email (the API takes no user id), read
 // from the org member. A user already in the group is reported as such.
 func (b *userGroupBuilder) Grant(ctx context.Context, principal *v2.Resource, e *v2.Entitlement) ([]*v2.Grant, annotations.Annotations, error) {
-	groupID, slug, err := entitlementTarget(e, userGroupResourceType.GetId())
-	if err != nil {
-		return nil, nil, err
-	}
-	userID, err := principalUserID(principal.GetId())
+	groupID, slug, userID, err := changeTarget(e, principal.GetId(), userGroupResourceType)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -214,18 +198,14 @@ func (b *userGroupBuilder) Grant(ctx context.Context, principal *v2.Resource, e 
 	case miro.IsConflict(err):
 		return granted, annotations.New(&v2.GrantAlreadyExists{}), nil
 	default:
-		return nil, nil, explainGroupWrite(err, doing)
+		return nil, nil, explain(err, doing)
 	}
 }
 
 // Revoke removes the user from the group; a user who is not in it (404) is
 // already revoked.
 func (b *userGroupBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations.Annotations, error) {
-	groupID, slug, err := entitlementTarget(g.GetEntitlement(), userGroupResourceType.GetId())
-	if err != nil {
-		return nil, err
-	}
-	userID, err := principalUserID(g.GetPrincipal().GetId())
+	groupID, slug, userID, err := changeTarget(g.GetEntitlement(), g.GetPrincipal().GetId(), userGroupResourceType)
 	if err != nil {
 		return nil, err
 	}
@@ -243,39 +223,20 @@ func (b *userGroupBuilder) Revoke(ctx context.Context, g *v2.Grant) (annotations
 		return annotations.New(&v2.GrantAlreadyRevoked{}), nil
 	}
 	if err != nil {
-		return nil, explainGroupWrite(err, doing)
+		return nil, explain(err, doing)
 	}
 	ctxzap.Extract(ctx).Info("removed user from Miro user group", zap.String("group_id", groupID), zap.String("user_id", userID))
 	return rateLimitAnnotations(resp), nil
 }
 
-// explainGroups is explain for user-group reads: a 403 names the groups scope.
-func explainGroups(err error, doing string) error {
-	var me *miro.Error
-	if errors.As(err, &me) && me.StatusCode == http.StatusForbidden {
-		return status.Errorf(codes.PermissionDenied, "%s: %s. Miro refused access to user groups: the app needs the organizations:groups:read scope "+
-			"and the token's user must be a Company Admin of an Enterprise organization", doing, me.Error())
-	}
-	return explain(err, doing)
-}
-
-// explainGroupWrite is explain for user-group changes: a 403 names the write scope.
-func explainGroupWrite(err error, doing string) error {
-	var me *miro.Error
-	if errors.As(err, &me) && me.StatusCode == http.StatusForbidden {
-		return status.Errorf(codes.PermissionDenied, "%s: %s. Miro refused the change: the app needs the organizations:groups:write scope "+
-			"and the token's user must be a Company Admin of an Enterprise organization", doing, me.Error())
-	}
-	return explain(err, doing)
-}
-
 // groupsRefused records that Miro refused the user-group API in this sync
 // (the token lacks organizations:groups:read) and warns once per sync.
 func (c *Connector) groupsRefused(ctx context.Context, opts rs.SyncOpAttrs, err error) {
-	c.groups.mu.Lock()
-	first := c.groups.deniedSync != opts.SyncID || opts.SyncID == ""
-	c.groups.deniedSync = opts.SyncID
-	c.groups.mu.Unlock()
+	sc := c.scope(opts)
+	sc.mu.Lock()
+	first := !sc.groupsDenied || opts.SyncID == ""
+	sc.groupsDenied = true
+	sc.mu.Unlock()
 	if opts.Session != nil {
 		if serr := opts.Session.Set(ctx, groupsDeniedKey, []byte{1}); serr != nil {
 			ctxzap.Extract(ctx).Debug("recording the refused user-group listing failed", zap.Error(serr))
@@ -312,12 +273,13 @@ func recordGroups(ctx context.Context, ss sessions.SessionStore, page *miro.Page
 // in this sync: not when user groups are not synced, when Miro refused them,
 // or when the sync listed every group and there were none.
 func (c *Connector) teamGroupsWanted(ctx context.Context, opts rs.SyncOpAttrs) bool {
-	if c.groups.noTeamGroups {
+	if c.noTeamGroups {
 		return false
 	}
-	c.groups.mu.Lock()
-	denied := opts.SyncID != "" && c.groups.deniedSync == opts.SyncID
-	c.groups.mu.Unlock()
+	sc := c.scope(opts)
+	sc.mu.Lock()
+	denied := opts.SyncID != "" && sc.groupsDenied
+	sc.mu.Unlock()
 	if denied {
 		return false
 	}
@@ -376,5 +338,5 @@ func (c *Connector) nonMembers(ctx context.Context, opts rs.SyncOpAttrs, ids []s
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return c.members.notMembers(ctx, opts.Session, opts.SyncID, ids)
+	return c.members.notMembers(ctx, opts.Session, c.scope(opts), ids)
 }

@@ -2,8 +2,8 @@ package miro
 
 import (
 	"context"
+	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // Boards (scope boards:read, Level 1) page by offset, at most 50 per page, and
@@ -127,10 +127,6 @@ type offsetList[T any] struct {
 	Total *int `json:"total"`
 }
 
-func offsetQuery(offset int) url.Values {
-	return url.Values{"limit": {strconv.Itoa(BoardPageSize)}, "offset": {strconv.Itoa(max(offset, 0))}}
-}
-
 func (l *offsetList[T]) page(offset int) *OffsetPage[T] {
 	p := &OffsetPage[T]{Data: l.Data, Offset: max(offset, 0), Limit: BoardPageSize, Total: -1}
 	if l.Total != nil {
@@ -143,50 +139,23 @@ func (l *offsetList[T]) page(offset int) *OffsetPage[T] {
 // (GET /v2/boards?team_id=…, Level 1), newest first: a board created while we
 // page shifts the rest by one, which repeats a board instead of skipping one.
 func (c *Client) ListBoards(ctx context.Context, teamID string, offset int) (*OffsetPage[Board], *Response, error) {
-	q := offsetQuery(offset)
-	q.Set("team_id", teamID)
-	q.Set("sort", "last_created")
-	var out offsetList[Board]
-	resp, err := c.do(ctx, request{method: "GET", path: "/v2/boards", query: q, cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.page(offset), resp, nil
+	return listOffset[Board](ctx, c, restCall(http.MethodGet, Level1, ScopeBoardsRead, "/v2/boards"), offset,
+		url.Values{"team_id": {teamID}, "sort": {"last_created"}})
 }
 
 // ListBoardMembers returns the page of a board's members that starts at offset
 // (GET /v2/boards/{board_id}/members, Level 1).
 func (c *Client) ListBoardMembers(ctx context.Context, boardID string, offset int) (*OffsetPage[BoardMember], *Response, error) {
-	var out offsetList[BoardMember]
-	resp, err := c.do(ctx, request{method: "GET", path: "/v2/boards/" + url.PathEscape(boardID) + "/members",
-		query: offsetQuery(offset), cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.page(offset), resp, nil
-}
-
-func projectsPath(orgID, teamID string) string {
-	return teamsPath(orgID) + "/" + url.PathEscape(teamID) + "/projects"
+	return listOffset[BoardMember](ctx, c, restCall(http.MethodGet, Level1, ScopeBoardsRead, "/v2/boards/%s/members", boardID), offset, nil)
 }
 
 // ListProjects returns one page of a team's projects (Level 1).
 func (c *Client) ListProjects(ctx context.Context, orgID, teamID, cursor string) (*Page[Project], *Response, error) {
-	var out cursorList[Project]
-	resp, err := c.do(ctx, request{method: "GET", path: projectsPath(orgID, teamID), query: pageQuery(cursor), cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &Page[Project]{Data: out.Data, Cursor: string(out.Cursor)}, resp, nil
+	return list[Project](ctx, c, restCall(http.MethodGet, Level1, ScopeProjectsRead, "/v2/orgs/%s/teams/%s/projects", orgID, teamID), cursor)
 }
 
 // ListProjectMembers returns one page of a project's members (Level 1).
 func (c *Client) ListProjectMembers(ctx context.Context, orgID, teamID, projectID, cursor string) (*Page[ProjectMember], *Response, error) {
-	var out cursorList[ProjectMember]
-	resp, err := c.do(ctx, request{method: "GET", path: projectsPath(orgID, teamID) + "/" + url.PathEscape(projectID) + "/members",
-		query: pageQuery(cursor), cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &Page[ProjectMember]{Data: out.Data, Cursor: string(out.Cursor)}, resp, nil
+	return list[ProjectMember](ctx, c, restCall(http.MethodGet, Level1, ScopeProjectsRead,
+		"/v2/orgs/%s/teams/%s/projects/%s/members", orgID, teamID, projectID), cursor)
 }

@@ -4,17 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-
-	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"time"
 )
 
 // Error is a failed Miro call. It carries what Miro said (HTTP status, Miro's
-// code and message) and never the request's headers, so it is safe to log.
+// code and message), which API and scope the call needed, and the rate-limit
+// data of the answer; never the request's headers, so it is safe to log.
+// Callers tell failures apart with errors.As and these fields: the client
+// knows nothing of how its caller reports them.
 type Error struct {
 	Method string
 	Path   string // URL path without the query string
+	API    API    // REST or SCIM
+	// Scope is the OAuth scope the endpoint needs (ScopeSCIM for SCIM calls),
+	// or "" when it needs none.
+	Scope string
 	// StatusCode is the HTTP status, or 0 when no response arrived (network
 	// error, timeout, unreadable body).
 	StatusCode int
@@ -32,7 +36,7 @@ type Error struct {
 	// ResetTooFar is set for a 429 whose announced reset lies further ahead
 	// than MaxRateLimitWait.
 	ResetTooFar bool
-	RateLimit   *v2.RateLimitDescription
+	RateLimit   *RateLimit
 }
 
 func (e *Error) Error() string {
@@ -52,50 +56,58 @@ func (e *Error) Error() string {
 	return s
 }
 
-// GRPCStatus maps the failure to the gRPC code the Baton SDK acts on: it retries
-// Unavailable forever, skips NotFound and fails on everything else. A transient
-// fault that outlived our own retries becomes Aborted, so a dead Miro ends the
-// sync with a clear error instead of an endless loop.
-func (e *Error) GRPCStatus() *status.Status {
-	st := status.New(e.grpcCode(), e.Error())
-	if e.RateLimit != nil {
-		if withDetails, err := st.WithDetails(e.RateLimit); err == nil {
-			return withDetails
-		}
-	}
-	return st
+// RateLimit is what an answer said about the token's credit budget: Miro's
+// X-RateLimit-Limit, -Remaining and -Reset headers (Retry-After when no reset
+// is given). A field Miro did not send is zero.
+type RateLimit struct {
+	Limit, Remaining int64
+	ResetAt          time.Time // zero = not announced (or not believable, see ParseRateLimit)
+	Throttled        bool      // the answer was 429 Too Many Requests
 }
 
-func (e *Error) grpcCode() codes.Code {
-	switch {
-	case e.Exhausted:
-		return codes.Aborted
-	case e.Malformed:
-		return codes.Internal // Miro broke its documented contract; retrying will not help
-	case e.Redirect:
-		return codes.FailedPrecondition // the base URL points somewhere that is not Miro's API
-	case e.ResetTooFar:
-		return codes.ResourceExhausted // not Unavailable: the SDK would retry that at once, forever
+// rateLimitOf reads the rate-limit data of an answer.
+func rateLimitOf(statusCode int, h http.Header, now time.Time) *RateLimit {
+	rl := &RateLimit{Throttled: statusCode == http.StatusTooManyRequests}
+	rl.Limit, _ = headerInt64(h, "X-RateLimit-Limit")
+	rl.Remaining, _ = headerInt64(h, "X-RateLimit-Remaining")
+	if reset, ok := headerInt64(h, "X-RateLimit-Reset"); ok {
+		rl.ResetAt = resetInstant(reset, now)
+	} else {
+		rl.ResetAt = parseRetryAfter(h, now)
 	}
-	switch {
-	case e.StatusCode == 0:
-		return codes.Unavailable
-	case e.StatusCode == http.StatusBadRequest:
-		return codes.InvalidArgument
-	case e.StatusCode == http.StatusUnauthorized:
-		return codes.Unauthenticated
-	case e.StatusCode == http.StatusForbidden:
-		return codes.PermissionDenied
-	case e.StatusCode == http.StatusNotFound:
-		return codes.NotFound
-	case e.StatusCode == http.StatusConflict:
-		return codes.AlreadyExists
-	case e.StatusCode == http.StatusTooManyRequests, e.StatusCode >= 500:
-		return codes.Unavailable
-	default:
-		return codes.InvalidArgument
-	}
+	return rl
 }
+
+// ErrNoSCIMToken is returned by SCIM calls when no SCIM token is configured.
+var ErrNoSCIMToken = errors.New("no SCIM token configured")
+
+// ErrInvalidID is returned, before any request, for an id that is not a plain
+// Miro id: empty, "." or "..", or holding a control character. Such an id would
+// address another resource (a server resolves "/members/.." to the org itself).
+var ErrInvalidID = errors.New("not a Miro id")
+
+// ErrInvalidToken is returned, before any request, for a token holding
+// whitespace or a control character.
+var ErrInvalidToken = errors.New("invalid token")
+
+// OptionError is an option New refuses; API says which base URL it concerns
+// ("" for the token).
+type OptionError struct {
+	API API
+	Err error
+}
+
+func (e *OptionError) Error() string {
+	switch e.API {
+	case REST:
+		return "REST API URL: " + e.Err.Error()
+	case SCIM:
+		return "SCIM URL: " + e.Err.Error()
+	}
+	return e.Err.Error()
+}
+
+func (e *OptionError) Unwrap() error { return e.Err }
 
 // StatusOf returns the HTTP status of a Miro error in err's chain, or 0.
 func StatusOf(err error) int {

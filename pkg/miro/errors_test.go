@@ -7,14 +7,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // TestErrorBodies serves each error shape once through a real request and
-// checks the *Error, its gRPC code and that the token stays out of it.
+// checks the *Error (the API and scope it names included) and that the token
+// stays out of it. The gRPC code each becomes is pkg/connector's business
+// (errors_test.go there maps every status and flag seen here).
 func TestErrorBodies(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -24,28 +22,27 @@ func TestErrorBodies(t *testing.T) {
 		body        string
 		wantCode    string
 		wantMessage string
-		wantGRPC    codes.Code
 		wantReqs    int // requests the client makes (5xx reads are retried to exhaustion)
 		exhausted   bool
 	}{
-		{"REST 400", 400, "application/json", `{"status":400,"code":"invalidParameters","message":"limit must be <= 100","type":"error"}`, "invalidParameters", "limit must be <= 100", codes.InvalidArgument, 1, false},
-		{"REST 401", 401, "application/json", `{"status":401,"code":"tokenNotProvided","message":"Token not provided","type":"error"}`, "tokenNotProvided", "Token not provided", codes.Unauthenticated, 1, false},
-		{"REST 403 in the wild", 403, "application/json", `{"status":403,"code":"insufficientPermissions","message":"Access Denied","type":"error"}`, "insufficientPermissions", "Access Denied", codes.PermissionDenied, 1, false},
-		{"REST 404 with context", 404, "application/json", `{"status":404,"code":"notFound","message":"Team not found","type":"error","context":{"fields":[{"field":"team_id","message":"bad"}]}}`, "notFound", "Team not found", codes.NotFound, 1, false},
-		{"REST 409", 409, "application/json", `{"status":409,"code":"conflict","message":"already a member","type":"error"}`, "conflict", "already a member", codes.AlreadyExists, 1, false},
-		{"REST 422 is not retried", 422, "application/json", `{"status":422,"code":"unprocessable","message":"nope","type":"error"}`, "unprocessable", "nope", codes.InvalidArgument, 1, false},
-		{"REST 500 exhausts retries", 500, "application/json", `{"status":500,"code":"internalError","message":"Something went wrong","type":"error"}`, "internalError", "Something went wrong", codes.Aborted, 4, true},
-		{"SCIM 404", 404, "application/scim+json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404","detail":"User 12 not found"}`, "", "User 12 not found", codes.NotFound, 1, false},
-		{"SCIM 409 with scimType", 409, "application/scim+json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"x@y.com is not whitelisted","scimType":"uniqueness"}`, "uniqueness", "x@y.com is not whitelisted", codes.AlreadyExists, 1, false},
-		{"SCIM 400 invalidValue", 400, "application/json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidValue","detail":"userName is invalid: 'not unique'"}`, "invalidValue", "userName is invalid: 'not unique'", codes.InvalidArgument, 1, false},
-		{"SCIM 403 integration disabled", 403, "application/scim+json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"403","detail":"SCIM integration is disabled"}`, "", "SCIM integration is disabled", codes.PermissionDenied, 1, false},
-		{"HTML 403 from a proxy", 403, "text/html", `<html><body><h1>403 Forbidden</h1></body></html>`, "", "Forbidden", codes.PermissionDenied, 1, false},
-		{"HTML 502 from a load balancer", 502, "text/html", `<html><body>Bad Gateway</body></html>`, "", "Bad Gateway", codes.Aborted, 4, true},
-		{"empty 503", 503, "", ``, "", "Service Unavailable", codes.Aborted, 4, true},
-		{"JSON that is not an object", 404, "application/json", `["not","an","object"]`, "", "Not Found", codes.NotFound, 1, false},
-		{"JSON null", 401, "application/json", `null`, "", "Unauthorized", codes.Unauthenticated, 1, false},
-		{"empty JSON object", 409, "application/json", `{}`, "", "Conflict", codes.AlreadyExists, 1, false},
-		{"huge message is truncated", 400, "application/json", `{"code":"x","message":"` + strings.Repeat("m", 5000) + `"}`, "x", strings.Repeat("m", 300) + "…", codes.InvalidArgument, 1, false},
+		{"REST 400", 400, "application/json", `{"status":400,"code":"invalidParameters","message":"limit must be <= 100","type":"error"}`, "invalidParameters", "limit must be <= 100", 1, false},
+		{"REST 401", 401, "application/json", `{"status":401,"code":"tokenNotProvided","message":"Token not provided","type":"error"}`, "tokenNotProvided", "Token not provided", 1, false},
+		{"REST 403 in the wild", 403, "application/json", `{"status":403,"code":"insufficientPermissions","message":"Access Denied","type":"error"}`, "insufficientPermissions", "Access Denied", 1, false},
+		{"REST 404 with context", 404, "application/json", `{"status":404,"code":"notFound","message":"Team not found","type":"error","context":{"fields":[{"field":"team_id","message":"bad"}]}}`, "notFound", "Team not found", 1, false},
+		{"REST 409", 409, "application/json", `{"status":409,"code":"conflict","message":"already a member","type":"error"}`, "conflict", "already a member", 1, false},
+		{"REST 422 is not retried", 422, "application/json", `{"status":422,"code":"unprocessable","message":"nope","type":"error"}`, "unprocessable", "nope", 1, false},
+		{"REST 500 exhausts retries", 500, "application/json", `{"status":500,"code":"internalError","message":"Something went wrong","type":"error"}`, "internalError", "Something went wrong", 4, true},
+		{"SCIM 404", 404, "application/scim+json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404","detail":"User 12 not found"}`, "", "User 12 not found", 1, false},
+		{"SCIM 409 with scimType", 409, "application/scim+json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"x@y.com is not whitelisted","scimType":"uniqueness"}`, "uniqueness", "x@y.com is not whitelisted", 1, false},
+		{"SCIM 400 invalidValue", 400, "application/json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidValue","detail":"userName is invalid: 'not unique'"}`, "invalidValue", "userName is invalid: 'not unique'", 1, false},
+		{"SCIM 403 integration disabled", 403, "application/scim+json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"403","detail":"SCIM integration is disabled"}`, "", "SCIM integration is disabled", 1, false},
+		{"HTML 403 from a proxy", 403, "text/html", `<html><body><h1>403 Forbidden</h1></body></html>`, "", "Forbidden", 1, false},
+		{"HTML 502 from a load balancer", 502, "text/html", `<html><body>Bad Gateway</body></html>`, "", "Bad Gateway", 4, true},
+		{"empty 503", 503, "", ``, "", "Service Unavailable", 4, true},
+		{"JSON that is not an object", 404, "application/json", `["not","an","object"]`, "", "Not Found", 1, false},
+		{"JSON null", 401, "application/json", `null`, "", "Unauthorized", 1, false},
+		{"empty JSON object", 409, "application/json", `{}`, "", "Conflict", 1, false},
+		{"huge message is truncated", 400, "application/json", `{"code":"x","message":"` + strings.Repeat("m", 5000) + `"}`, "x", strings.Repeat("m", 300) + "…", 1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,8 +68,8 @@ func TestErrorBodies(t *testing.T) {
 			if me.Exhausted != tt.exhausted || me.Attempts != tt.wantReqs {
 				t.Errorf("exhausted %v after %d attempts, want %v after %d", me.Exhausted, me.Attempts, tt.exhausted, tt.wantReqs)
 			}
-			if got := status.Code(err); got != tt.wantGRPC {
-				t.Errorf("status.Code = %v, want %v", got, tt.wantGRPC)
+			if me.API != REST || me.Scope != ScopeTeamsRead {
+				t.Errorf("error names API %q and scope %q, want REST and %q", me.API, me.Scope, ScopeTeamsRead)
 			}
 			if StatusOf(err) != tt.status || StatusOf(fmt.Errorf("wrapped: %w", err)) != tt.status {
 				t.Errorf("StatusOf = %d, want %d", StatusOf(err), tt.status)
@@ -96,44 +93,13 @@ func TestErrorBodies(t *testing.T) {
 	}
 }
 
-func TestGRPCCodeMapping(t *testing.T) {
+// TestStatusHelpers: StatusOf, IsNotFound and IsConflict read the status of a
+// Miro error anywhere in a chain. (The gRPC code of each status is mapped in
+// pkg/connector, errors_test.go.)
+func TestStatusHelpers(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		e    Error
-		want codes.Code
-	}{
-		{Error{StatusCode: 0}, codes.Unavailable},
-		{Error{StatusCode: 400}, codes.InvalidArgument},
-		{Error{StatusCode: 401}, codes.Unauthenticated},
-		{Error{StatusCode: 403}, codes.PermissionDenied},
-		{Error{StatusCode: 404}, codes.NotFound},
-		{Error{StatusCode: 409}, codes.AlreadyExists},
-		{Error{StatusCode: 413}, codes.InvalidArgument},
-		{Error{StatusCode: 429}, codes.Unavailable},
-		{Error{StatusCode: 500}, codes.Unavailable},
-		{Error{StatusCode: 502}, codes.Unavailable},
-		{Error{StatusCode: 503}, codes.Unavailable},
-		{Error{StatusCode: 504}, codes.Unavailable},
-		{Error{StatusCode: 0, Exhausted: true}, codes.Aborted},
-		{Error{StatusCode: 500, Exhausted: true}, codes.Aborted},
-		{Error{StatusCode: 503, Exhausted: true}, codes.Aborted},
-		{Error{StatusCode: 429, Exhausted: true}, codes.Aborted},
-	}
-	for _, tt := range tests {
-		e := tt.e
-		e.Method, e.Path = http.MethodGet, "/x"
-		var err error = &e
-		if got := status.Code(err); got != tt.want {
-			t.Errorf("status %d exhausted %v: code %v, want %v", e.StatusCode, e.Exhausted, got, tt.want)
-		}
-		// The SDK sees wrapped errors too.
-		if got := status.Code(fmt.Errorf("listing members of team 123: %w", err)); got != tt.want {
-			t.Errorf("wrapped status %d: code %v, want %v", e.StatusCode, got, tt.want)
-		}
-		st := e.GRPCStatus()
-		if st.Message() != e.Error() {
-			t.Errorf("status message %q, want %q", st.Message(), e.Error())
-		}
+	if StatusOf(fmt.Errorf("listing members of team 123: %w", &Error{StatusCode: 503})) != 503 || StatusOf(errors.New("503")) != 0 {
+		t.Error("StatusOf is wrong")
 	}
 	if !IsNotFound(&Error{StatusCode: 404}) || IsNotFound(&Error{StatusCode: 409}) || IsNotFound(errors.New("404")) || IsNotFound(nil) {
 		t.Error("IsNotFound is wrong")
@@ -161,7 +127,8 @@ func TestErrorString(t *testing.T) {
 }
 
 // TestTooManyRequestsCarriesRateLimit checks that a 429 that outlives Max429
-// is Unavailable with a RateLimitDescription the SDK can act on.
+// carries the rate-limit data of the answer (pkg/connector turns it into the
+// RateLimitDescription the SDK acts on).
 func TestTooManyRequestsCarriesRateLimit(t *testing.T) {
 	t.Parallel()
 	s := newMiroServer(t, func(w http.ResponseWriter, _ *http.Request) {
@@ -182,21 +149,12 @@ func TestTooManyRequestsCarriesRateLimit(t *testing.T) {
 	if s.count() != 3 {
 		t.Errorf("server saw %d requests, want Max429+1 = 3", s.count())
 	}
-	st, ok := status.FromError(err)
-	if !ok || st.Code() != codes.Unavailable {
-		t.Fatalf("status = %v, want Unavailable", st)
-	}
-	var rl *v2.RateLimitDescription
-	for _, d := range st.Details() {
-		if r, ok := d.(*v2.RateLimitDescription); ok {
-			rl = r
-		}
-	}
+	rl := me.RateLimit
 	if rl == nil {
-		t.Fatalf("status details %v carry no RateLimitDescription", st.Details())
+		t.Fatalf("error %v carries no rate-limit data", err)
 	}
-	if rl.GetStatus() != v2.RateLimitDescription_STATUS_OVERLIMIT || rl.GetLimit() != 100000 || rl.GetRemaining() != 0 || rl.GetResetAt() == nil {
-		t.Errorf("rate limit = %v", rl)
+	if !rl.Throttled || rl.Limit != 100000 || rl.Remaining != 0 || rl.ResetAt.IsZero() {
+		t.Errorf("rate limit = %+v", rl)
 	}
 	assertNoToken(t, err)
 }
@@ -248,9 +206,6 @@ func TestErrorsNeverCarryTheToken(t *testing.T) {
 					t.Fatal("call succeeded, want an error")
 				}
 				assertNoToken(t, err, scimToken)
-				if st, ok := status.FromError(err); ok && (strings.Contains(st.Message(), testToken) || strings.Contains(st.Message(), scimToken)) {
-					t.Errorf("gRPC status carries the token: %v", st.Message())
-				}
 			})
 		}
 	}
@@ -268,9 +223,6 @@ func TestTransportErrorsNeverCarryTheToken(t *testing.T) {
 		var me *Error
 		if !errors.As(err, &me) || me.StatusCode != 0 || !me.Exhausted || me.Attempts != 2 {
 			t.Fatalf("error = %#v, want an exhausted transport *Error", err)
-		}
-		if status.Code(err) != codes.Aborted {
-			t.Errorf("status.Code = %v, want Aborted", status.Code(err))
 		}
 		if strings.Contains(err.Error(), "limit=") {
 			t.Errorf("transport error carries the query: %v", err)

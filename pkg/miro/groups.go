@@ -2,7 +2,7 @@ package miro
 
 import (
 	"context"
-	"net/url"
+	"net/http"
 )
 
 // User groups (Enterprise): scopes organizations:groups:read and
@@ -40,12 +40,6 @@ func (t TeamGroup) GroupID() string {
 	return t.UserGroupID
 }
 
-func groupsPath(orgID string) string { return "/v2/orgs/" + url.PathEscape(orgID) + "/groups" }
-
-func groupPath(orgID, groupID string) string {
-	return groupsPath(orgID) + "/" + url.PathEscape(groupID)
-}
-
 // groupMemberAdd is the body of POST …/groups/{group_id}/members.
 type groupMemberAdd struct {
 	Email string `json:"email"`
@@ -53,62 +47,36 @@ type groupMemberAdd struct {
 
 // ListGroups returns one page of the organization's user groups.
 func (c *Client) ListGroups(ctx context.Context, orgID, cursor string) (*Page[Group], *Response, error) {
-	var out cursorList[Group]
-	resp, err := c.do(ctx, request{method: "GET", path: groupsPath(orgID), query: pageQuery(cursor), cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &Page[Group]{Data: out.Data, Cursor: string(out.Cursor)}, resp, nil
+	return list[Group](ctx, c, restCall(http.MethodGet, Level1, ScopeGroupsRead, "/v2/orgs/%s/groups", orgID), cursor)
 }
 
 // GetGroup returns one user group.
 func (c *Client) GetGroup(ctx context.Context, orgID, groupID string) (*Group, *Response, error) {
-	var out Group
-	resp, err := c.do(ctx, request{method: "GET", path: groupPath(orgID, groupID), cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return call[Group](ctx, c, restCall(http.MethodGet, Level1, ScopeGroupsRead, "/v2/orgs/%s/groups/%s", orgID, groupID))
 }
 
 // ListGroupMembers returns one page of a user group's members.
 func (c *Client) ListGroupMembers(ctx context.Context, orgID, groupID, cursor string) (*Page[GroupMember], *Response, error) {
-	var out cursorList[GroupMember]
-	resp, err := c.do(ctx, request{method: "GET", path: groupPath(orgID, groupID) + "/members", query: pageQuery(cursor), cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &Page[GroupMember]{Data: out.Data, Cursor: string(out.Cursor)}, resp, nil
+	return list[GroupMember](ctx, c, restCall(http.MethodGet, Level1, ScopeGroupsRead, "/v2/orgs/%s/groups/%s/members", orgID, groupID), cursor)
 }
 
 // AddGroupMember adds an organization member to a user group by email
 // (POST …/groups/{group_id}/members, Level 1). Miro answers 404 when the group
 // or the member does not exist and 409 when the user is already a member.
 func (c *Client) AddGroupMember(ctx context.Context, orgID, groupID, email string) (*GroupMember, *Response, error) {
-	var out GroupMember
-	resp, err := c.do(ctx, request{method: "POST", path: groupPath(orgID, groupID) + "/members",
-		body: groupMemberAdd{Email: email}, cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	rq := restCall(http.MethodPost, Level1, ScopeGroupsWrite, "/v2/orgs/%s/groups/%s/members", orgID, groupID)
+	return call[GroupMember](ctx, c, rq.withBody(groupMemberAdd{Email: email}))
 }
 
 // RemoveGroupMember removes a user from a user group
 // (DELETE …/groups/{group_id}/members/{member_id}, Level 4). Miro answers 404
 // when the user is not a member.
 func (c *Client) RemoveGroupMember(ctx context.Context, orgID, groupID, memberID string) (*Response, error) {
-	return c.do(ctx, request{method: "DELETE", path: groupPath(orgID, groupID) + "/members/" + url.PathEscape(memberID), cost: Level4}, nil)
+	return c.do(ctx, restCall(http.MethodDelete, Level4, ScopeGroupsWrite, "/v2/orgs/%s/groups/%s/members/%s", orgID, groupID, memberID), nil)
 }
 
 // ListTeamGroups returns one page of the user groups attached to a team
 // (GET …/teams/{team_id}/groups, Level 1; needs the groups and teams read scopes).
 func (c *Client) ListTeamGroups(ctx context.Context, orgID, teamID, cursor string) (*Page[TeamGroup], *Response, error) {
-	var out cursorList[TeamGroup]
-	resp, err := c.do(ctx, request{method: "GET", path: teamsPath(orgID) + "/" + url.PathEscape(teamID) + "/groups",
-		query: pageQuery(cursor), cost: Level1}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &Page[TeamGroup]{Data: out.Data, Cursor: string(out.Cursor)}, resp, nil
+	return list[TeamGroup](ctx, c, restCall(http.MethodGet, Level1, ScopeGroupsRead, "/v2/orgs/%s/teams/%s/groups", orgID, teamID), cursor)
 }

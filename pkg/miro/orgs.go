@@ -5,54 +5,30 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 )
 
 // TokenContext returns the organization, team and user the access token belongs to.
 func (c *Client) TokenContext(ctx context.Context) (*TokenContext, *Response, error) {
-	var out TokenContext
-	resp, err := c.do(ctx, request{method: "GET", path: "/v1/oauth-token"}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return call[TokenContext](ctx, c, restCall(http.MethodGet, 0, "", "/v1/oauth-token"))
 }
 
 // GetOrganization returns the organization (plan and purchased full licenses).
 func (c *Client) GetOrganization(ctx context.Context, orgID string) (*Organization, *Response, error) {
-	var out Organization
-	resp, err := c.do(ctx, request{method: "GET", path: "/v2/orgs/" + url.PathEscape(orgID), cost: Level3}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return call[Organization](ctx, c, restCall(http.MethodGet, Level3, ScopeOrgRead, "/v2/orgs/%s", orgID))
 }
 
 // ListMembers returns one page of organization members, starting after cursor
 // ("" for the first page). The page's Cursor is "" on the last page.
 func (c *Client) ListMembers(ctx context.Context, orgID, cursor string) (*Page[Member], *Response, error) {
-	q := url.Values{"limit": {strconv.Itoa(PageSize)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	var out cursorList[Member]
-	resp, err := c.do(ctx, request{method: "GET", path: "/v2/orgs/" + url.PathEscape(orgID) + "/members", query: q, cost: Level3}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &Page[Member]{Data: out.Data, Cursor: string(out.Cursor)}, resp, nil
+	return list[Member](ctx, c, restCall(http.MethodGet, Level3, ScopeOrgRead, "/v2/orgs/%s/members", orgID), cursor)
 }
 
 // GetMember returns one organization member.
 func (c *Client) GetMember(ctx context.Context, orgID, memberID string) (*Member, *Response, error) {
-	var out Member
-	resp, err := c.do(ctx, request{method: "GET", path: "/v2/orgs/" + url.PathEscape(orgID) + "/members/" + url.PathEscape(memberID), cost: Level3}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return call[Member](ctx, c, restCall(http.MethodGet, Level3, ScopeOrgRead, "/v2/orgs/%s/members/%s", orgID, memberID))
 }
 
 // MaxEmailsPerLookup is Miro's limit on the emails filter.
@@ -64,13 +40,13 @@ func (c *Client) MembersByEmail(ctx context.Context, orgID string, emails []stri
 	if len(emails) == 0 || len(emails) > MaxEmailsPerLookup {
 		return nil, nil, fmt.Errorf("look up 1 to %d emails at a time, not %d", MaxEmailsPerLookup, len(emails))
 	}
-	q := url.Values{"emails": {strings.Join(emails, ",")}}
-	var raw json.RawMessage
-	resp, err := c.do(ctx, request{method: "GET", path: "/v2/orgs/" + url.PathEscape(orgID) + "/members", query: q, cost: Level3}, &raw)
+	rq := restCall(http.MethodGet, Level3, ScopeOrgRead, "/v2/orgs/%s/members", orgID).
+		withQuery(url.Values{"emails": {strings.Join(emails, ",")}})
+	raw, resp, err := call[json.RawMessage](ctx, c, rq)
 	if err != nil {
 		return nil, resp, err
 	}
-	members, err := decodeMemberList(raw)
+	members, err := decodeMemberList(*raw)
 	if err != nil {
 		return nil, resp, fmt.Errorf("GET /v2/orgs/%s/members?emails=: %w", orgID, err)
 	}

@@ -2,6 +2,7 @@ package miro
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 )
@@ -106,34 +107,18 @@ type scimPatch struct {
 	Operations []SCIMPatchOp `json:"Operations"`
 }
 
-// SCIM costs: Miro meters SCIM separately; these levels keep the pacer honest.
-const (
-	scimReadCost  = 0
-	scimWriteCost = 0
-)
-
 // ListSCIMUsers returns one page of SCIM users (startIndex is 1-based; filter may be "").
 func (c *Client) ListSCIMUsers(ctx context.Context, startIndex, count int, filter string) (*SCIMList, *Response, error) {
 	q := url.Values{"startIndex": {strconv.Itoa(startIndex)}, "count": {strconv.Itoa(count)}}
 	if filter != "" {
 		q.Set("filter", filter)
 	}
-	var out SCIMList
-	resp, err := c.do(ctx, request{method: "GET", path: "/Users", query: q, scim: true, cost: scimReadCost}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return call[SCIMList](ctx, c, scimCall(http.MethodGet, "/Users").withQuery(q))
 }
 
 // GetSCIMUser returns one SCIM user; guests and external users are 404.
 func (c *Client) GetSCIMUser(ctx context.Context, id string) (*SCIMUser, *Response, error) {
-	var out SCIMUser
-	resp, err := c.do(ctx, request{method: "GET", path: "/Users/" + url.PathEscape(id), scim: true, cost: scimReadCost}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return call[SCIMUser](ctx, c, scimCall(http.MethodGet, "/Users/%s", id))
 }
 
 // CreateSCIMUser creates a user (POST /Users).
@@ -141,26 +126,16 @@ func (c *Client) CreateSCIMUser(ctx context.Context, u *SCIMUser) (*SCIMUser, *R
 	if len(u.Schemas) == 0 {
 		u.Schemas = []string{SCIMUserSchema}
 	}
-	var out SCIMUser
-	resp, err := c.do(ctx, request{method: "POST", path: "/Users", body: u, scim: true, cost: scimWriteCost}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return call[SCIMUser](ctx, c, scimCall(http.MethodPost, "/Users").withBody(u))
 }
 
 // PatchSCIMUser applies operations to a user (PATCH /Users/{id}).
 func (c *Client) PatchSCIMUser(ctx context.Context, id string, ops ...SCIMPatchOp) (*SCIMUser, *Response, error) {
-	var out SCIMUser
 	body := scimPatch{Schemas: []string{SCIMPatchOpSchema}, Operations: ops}
-	resp, err := c.do(ctx, request{method: "PATCH", path: "/Users/" + url.PathEscape(id), body: body, scim: true, cost: scimWriteCost}, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return call[SCIMUser](ctx, c, scimCall(http.MethodPatch, "/Users/%s", id).withBody(body))
 }
 
 // DeleteSCIMUser deletes a user (DELETE /Users/{id}).
 func (c *Client) DeleteSCIMUser(ctx context.Context, id string) (*Response, error) {
-	return c.do(ctx, request{method: "DELETE", path: "/Users/" + url.PathEscape(id), scim: true, cost: scimWriteCost}, nil)
+	return c.do(ctx, scimCall(http.MethodDelete, "/Users/%s", id), nil)
 }

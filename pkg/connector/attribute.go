@@ -3,17 +3,18 @@ package connector
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
 )
 
 // assignedEntitlement is the one entitlement of org roles, admin roles and licenses.
@@ -36,8 +37,7 @@ type attributeSyncer struct {
 func (a *attributeSyncer) ResourceType(context.Context) *v2.ResourceType { return a.rt }
 
 func (a *attributeSyncer) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
-	defer a.conn.enter()()
-	s, err := a.conn.members.summary(ctx, opts.Session, opts.SyncID)
+	s, err := a.conn.members.summary(ctx, opts.Session, a.conn.scope(opts))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +74,6 @@ const maxFanOut = 1024
 
 // GrantsForResourceType emits every grant of the type, one member page per call.
 func (a *attributeSyncer) GrantsForResourceType(ctx context.Context, _ string, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	defer a.conn.enter()()
 	token := opts.PageToken.Token
 	if n, cursor, ok := parseFanOut(token); ok {
 		return a.grantsRun(ctx, opts, cursor, n)
@@ -84,7 +83,7 @@ func (a *attributeSyncer) GrantsForResourceType(ctx context.Context, _ string, o
 		return grants, res, err
 	}
 	// First page: if this sync knows every page's cursor, fan out.
-	s, err := a.conn.members.summary(ctx, opts.Session, opts.SyncID)
+	s, err := a.conn.members.summary(ctx, opts.Session, a.conn.scope(opts))
 	if err != nil || len(s.Cursors) == 0 || s.Cursors[0] != res.NextPageToken {
 		return grants, res, nil //nolint:nilerr // without the cursor list, walk the chain instead
 	}
@@ -149,7 +148,7 @@ func (a *attributeSyncer) Grants(ctx context.Context, r *v2.Resource, opts rs.Sy
 }
 
 func (a *attributeSyncer) grantsPage(ctx context.Context, opts rs.SyncOpAttrs, only *v2.ResourceId) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	p, annos, err := a.conn.members.page(ctx, opts.Session, opts.SyncID, opts.PageToken.Token)
+	p, annos, err := a.conn.members.page(ctx, opts.Session, a.conn.scope(opts), opts.PageToken.Token)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -167,138 +166,137 @@ func (a *attributeSyncer) grantsPage(ctx context.Context, opts rs.SyncOpAttrs, o
 	return out, &rs.SyncOpResults{NextPageToken: p.Next, Annotations: annos}, nil
 }
 
-func newRoleSyncer(c *Connector) *attributeSyncer {
-	return &attributeSyncer{
-		conn: c, rt: roleResourceType, noun: "role",
-		values: func(_ context.Context, s *memberSummary) ([]*v2.Resource, error) {
-			var out []*v2.Resource
-			for _, role := range withKnown(miro.OrgRoles, s.Roles) {
-				r, err := rs.NewRoleResource(orgRoleName(role), roleResourceType, role, nil,
-					rs.WithResourceProfile(map[string]any{"value": role, "members": s.Roles[role]}),
-					rs.WithDescription(orgRoleDescription(role)))
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, r)
-			}
-			return out, nil
-		},
-		held: func(m miro.Member) []string { return []string{normalizeEnum(m.Role)} },
+// Org roles, admin roles and licenses change through SCIM PATCH. Each type's
+// builder (role.go, admin_role.go, license.go) embeds the attribute syncer (so
+// syncing is shared) and adds Grant and Revoke. Every change first reads the
+// org member through the REST API: its role, license and admin roles are
+// exactly the values a sync reports, so "already" answers and replaced-grant
+// ids match the synced grants, and a guest or external user (whom SCIM cannot
+// reach) is refused before any write.
+
+// The builders of the attribute types; each file (role.go, admin_role.go,
+// license.go) holds its type's values and Grant and Revoke.
+type (
+	roleBuilder      struct{ *attributeSyncer }
+	adminRoleBuilder struct{ *attributeSyncer }
+	licenseBuilder   struct{ *attributeSyncer }
+)
+
+var (
+	_ connectorbuilder.ResourceProvisionerV2  = (*roleBuilder)(nil)
+	_ connectorbuilder.ResourceProvisionerV2  = (*adminRoleBuilder)(nil)
+	_ connectorbuilder.ResourceProvisionerV2  = (*licenseBuilder)(nil)
+	_ connectorbuilder.TypeScopedGrantsSyncer = (*roleBuilder)(nil)
+	_ connectorbuilder.TypeScopedGrantsSyncer = (*adminRoleBuilder)(nil)
+	_ connectorbuilder.TypeScopedGrantsSyncer = (*licenseBuilder)(nil)
+)
+
+// attributeChange is what every attribute grant and revoke starts with.
+type attributeChange struct {
+	value  string // the role, admin role or license (the resource id)
+	userID string
+	doing  string
+}
+
+func parseAttributeChange(e *v2.Entitlement, principal *v2.ResourceId, rt *v2.ResourceType, verb, noun string) (*attributeChange, error) {
+	value, slug, err := entitlementTarget(e, rt.GetId())
+	if err != nil {
+		return nil, err
 	}
-}
-
-func newAdminRoleSyncer(c *Connector) *attributeSyncer {
-	return &attributeSyncer{
-		conn: c, rt: adminRoleResourceType, noun: "admin role",
-		values: func(_ context.Context, s *memberSummary) ([]*v2.Resource, error) {
-			names := slices.Clone(miro.PrebuiltAdminRoles)
-			var custom []string
-			for name := range s.AdminRoles {
-				if !slices.Contains(names, name) {
-					custom = append(custom, name)
-				}
-			}
-			sort.Strings(custom)
-			names = append(names, custom...)
-			var out []*v2.Resource
-			for _, name := range names {
-				kind := s.AdminRoles[name]
-				if kind == "" {
-					kind = "prebuilt"
-					if !slices.Contains(miro.PrebuiltAdminRoles, name) {
-						kind = "custom"
-					}
-				}
-				r, err := rs.NewRoleResource(name, adminRoleResourceType, name, nil,
-					rs.WithResourceProfile(map[string]any{"name": name, "type": kind}),
-					rs.WithDescription(fmt.Sprintf("Miro %s admin role", kind)))
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, r)
-			}
-			return out, nil
-		},
-		held: func(m miro.Member) []string {
-			var out []string
-			for _, ar := range m.AdminRoles {
-				if ar.Name != "" && !slices.Contains(out, ar.Name) {
-					out = append(out, ar.Name)
-				}
-			}
-			return out
-		},
+	if slug != assignedEntitlement {
+		return nil, invalid(verb+" "+noun+" "+value, "entitlement %q is not the %q entitlement of a %s", e.GetId(), assignedEntitlement, noun)
 	}
-}
-
-func newLicenseSyncer(c *Connector) *attributeSyncer {
-	return &attributeSyncer{
-		conn: c, rt: licenseResourceType, noun: "license",
-		values: func(ctx context.Context, s *memberSummary) ([]*v2.Resource, error) {
-			org, _, err := c.organization(ctx)
-			if err != nil {
-				return nil, err
-			}
-			var out []*v2.Resource
-			for _, license := range withKnown(miro.Licenses, s.Licenses) {
-				// Miro reports purchased seats for full licenses only.
-				purchased := int64(0)
-				if license == "full" {
-					purchased = int64(org.FullLicensesPurchased)
-				}
-				r, err := rs.NewResource(licenseName(license), licenseResourceType, license,
-					rs.WithLicenseProfileTrait(rs.WithLicenseName(licenseName(license)), rs.WithLicenseSeats(purchased, int64(s.Licenses[license]))),
-					rs.WithDescription(fmt.Sprintf("Miro license %q", license)))
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, r)
-			}
-			return out, nil
-		},
-		held: func(m miro.Member) []string { return []string{normalizeEnum(m.License)} },
+	userID, err := principalUserID(principal)
+	if err != nil {
+		return nil, err
 	}
-}
-
-var orgRoleNames = map[string]string{
-	miro.RoleInternalAdmin: "Internal admin",
-	miro.RoleInternalUser:  "Internal user",
-	miro.RoleExternalUser:  "External user",
-	miro.RoleTeamGuestUser: "Team guest",
-	miro.RoleUnknown:       "Unknown",
-}
-
-func orgRoleName(role string) string {
-	if n, ok := orgRoleNames[role]; ok {
-		return n
+	prep := " to user "
+	if verb == "revoking" {
+		prep = " from user "
 	}
-	return role // a value this version does not know: kept under its own name
+	return &attributeChange{value: value, userID: userID, doing: verb + " the Miro " + noun + " " + value + prep + userID}, nil
 }
 
-func orgRoleDescription(role string) string {
-	switch role {
-	case miro.RoleInternalAdmin:
-		return "Company Admin of the Miro organization"
-	case miro.RoleInternalUser:
-		return "Regular member of the Miro organization"
-	case miro.RoleExternalUser:
-		return "User from outside the organization's domains"
-	case miro.RoleTeamGuestUser:
-		return "Guest with access to some boards only"
-	case miro.RoleUnknown:
-		return "Miro reports the role as unknown"
+// memberForSCIMChange reads the member a SCIM change is about and refuses,
+// before any write, what SCIM cannot do: unknown users, guests, deactivated users.
+func (c *Connector) memberForSCIMChange(ctx context.Context, ch *attributeChange, mustBeActive bool) (*miro.Member, error) {
+	if err := c.requireSCIM(ch.doing); err != nil {
+		return nil, err
 	}
-	return "Organization role not documented by Miro when this connector was written"
-}
-
-var licenseNames = map[string]string{
-	"full": "Full", "advanced": "Advanced", "standard": "Standard", "basic": "Basic", "occasional": "Occasional",
-	"free": "Free", "free_restricted": "Free Restricted", "full_trial": "Full (trial)", "unknown": "Unknown",
-}
-
-func licenseName(license string) string {
-	if n, ok := licenseNames[license]; ok {
-		return n
+	m, found, err := c.readMember(ctx, ch.userID)
+	if err != nil {
+		return nil, err
 	}
-	return license
+	if !found {
+		return nil, notFound(ch.doing, "user %s is not a member of the Miro organization", ch.userID)
+	}
+	if isGuest(m) {
+		return nil, guestError(m, ch.doing)
+	}
+	if mustBeActive && !m.Active {
+		return nil, failedPrecondition(ch.doing, "user %s (%s) is deactivated, and Miro does not change the roles or license of a "+
+			"deactivated user: enable the account first (action %s)", m.ID, m.Email, actionEnableUser)
+	}
+	return m, nil
+}
+
+// memberToRevoke reads the member a revoke applies to through SCIM. It returns
+// no member, and the revoke's answer, when there is nothing to do: a member who
+// is gone or does not hold the value is already revoked.
+func (c *Connector) memberToRevoke(ctx context.Context, ch *attributeChange, holds func(*miro.Member) bool) (*miro.Member, annotations.Annotations, error) {
+	if err := c.requireSCIM(ch.doing); err != nil {
+		return nil, nil, err
+	}
+	m, found, err := c.readMember(ctx, ch.userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found || !holds(m) {
+		return nil, annotations.New(&v2.GrantAlreadyRevoked{}), nil
+	}
+	return m, nil, nil
+}
+
+// patch applies SCIM operations and explains failures, including a SCIM 404
+// for a member the REST API knows.
+func (c *Connector) patch(ctx context.Context, ch *attributeChange, ops ...miro.SCIMPatchOp) (annotations.Annotations, error) {
+	_, resp, err := c.client.PatchSCIMUser(ctx, ch.userID, ops...)
+	if miro.IsNotFound(err) {
+		if _, err := c.afterSCIMNotFound(ctx, ch.userID, ch.doing, err, nil); err != nil {
+			return nil, err
+		}
+		return nil, notFound(ch.doing, "user %s is no longer a member of the Miro organization", ch.userID)
+	}
+	if err != nil {
+		return nil, explain(err, ch.doing)
+	}
+	ctxzap.Extract(ctx).Info("changed Miro user through SCIM", zap.String("user_id", ch.userID), zap.String("change", ch.doing))
+	return rateLimitAnnotations(resp), nil
+}
+
+// replacedGrantID is the id a sync gives the grant of value (on resource type rt) to userID.
+// replaceSingleValue grants a single-valued member attribute (org role,
+// license) with one SCIM replace: already held is success without a call;
+// otherwise the grant of the value held before is reported as replaced.
+func (c *Connector) replaceSingleValue(ctx context.Context, e *v2.Entitlement, rt *v2.ResourceType, ch *attributeChange,
+	held string, op miro.SCIMPatchOp,
+) ([]*v2.Grant, annotations.Annotations, error) {
+	granted := attributeGrant(e, rt, ch.value, ch.userID)
+	if held == ch.value {
+		return granted, annotations.New(&v2.GrantAlreadyExists{}), nil
+	}
+	annos, err := c.patch(ctx, ch, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	return granted, grant.AppendGrantReplaced(annos, replacedGrantID(rt, held, ch.userID)), nil
+}
+
+func replacedGrantID(rt *v2.ResourceType, value, userID string) string {
+	r := &v2.Resource{Id: &v2.ResourceId{ResourceType: rt.GetId(), Resource: value}}
+	return grant.NewGrant(r, assignedEntitlement, principalOf(userID)).GetId()
+}
+
+func attributeGrant(e *v2.Entitlement, rt *v2.ResourceType, value, userID string) []*v2.Grant {
+	return []*v2.Grant{grant.NewGrant(entitlementResource(e, rt.GetId(), value), assignedEntitlement, principalOf(userID))}
 }

@@ -3,10 +3,10 @@ package connector
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/conductorone/baton-miro/pkg/miro"
 	configv1 "github.com/conductorone/baton-sdk/pb/c1/config/v1"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/actions"
@@ -17,8 +17,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
-
-	"github.com/conductorone/baton-miro/pkg/miro"
 )
 
 // Account lifecycle goes through Miro's SCIM API: create (POST /Users),
@@ -111,7 +109,7 @@ func (b *userBuilder) CreateAccount(ctx context.Context, info *v2.AccountInfo, _
 				return &v2.CreateAccountResponse_AlreadyExistsResult{Resource: r, IsCreateAccountResult: true}, nil, nil, nil
 			}
 		}
-		return nil, nil, nil, explainWrite(err, doing+" for "+email)
+		return nil, nil, nil, explain(err, doing+" for "+email)
 	}
 	ctxzap.Extract(ctx).Info("created Miro account", zap.String("user_id", created.ID))
 	r, err := c.createdUserResource(ctx, created)
@@ -245,7 +243,7 @@ func (b *userBuilder) Delete(ctx context.Context, id, _ *v2.ResourceId) (annotat
 		return c.afterSCIMNotFound(ctx, userID, doing, err, annotations.New(&v2.ResourceDoesNotExist{}))
 	}
 	if err != nil {
-		return nil, explainWrite(err, doing)
+		return nil, explain(err, doing)
 	}
 	ctxzap.Extract(ctx).Info("deleted Miro account", zap.String("user_id", userID))
 	return rateLimitAnnotations(resp), nil
@@ -353,7 +351,7 @@ func (b *userBuilder) setActive(ctx context.Context, args *structpb.Struct, acti
 		return nil, nil, err
 	}
 	if err != nil {
-		return nil, nil, explainWrite(err, doing)
+		return nil, nil, explain(err, doing)
 	}
 	ctxzap.Extract(ctx).Info("changed Miro account status", zap.String("user_id", userID), zap.Bool("active", active))
 	return actions.NewReturnValues(true, actions.NewBoolReturnField(alreadyKey, false)), rateLimitAnnotations(resp), nil
@@ -369,137 +367,4 @@ func userIDArg(args *structpb.Struct) (string, error) {
 	}
 	return "", status.Errorf(codes.InvalidArgument, "the %s argument is required: the Miro user's member id, "+
 		`as {"resource_type_id":"user","resource_id":"<id>"} or a plain string`, actionArgUserID)
-}
-
-// ---- shared by all provisioning ----
-
-// requireSCIM fails, before any call, when no SCIM token is configured.
-func (c *Connector) requireSCIM(doing string) error {
-	if c.client.HasSCIM() {
-		return nil
-	}
-	return explain(miro.ErrNoSCIMToken, doing)
-}
-
-// readMember reads one org member (REST, never cached). found is false when
-// Miro answers 404.
-func (c *Connector) readMember(ctx context.Context, userID string) (*miro.Member, bool, error) {
-	orgID, err := c.OrgID(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	m, _, err := c.client.GetMember(ctx, orgID, userID)
-	if miro.IsNotFound(err) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, explain(err, "reading Miro organization member "+userID)
-	}
-	return m, true, nil
-}
-
-// isGuest: external users and team guests exist only in the REST API; SCIM never shows them.
-func isGuest(m *miro.Member) bool {
-	return m.Role == miro.RoleExternalUser || m.Role == miro.RoleTeamGuestUser
-}
-
-func guestError(m *miro.Member, doing string) error {
-	kind := "an external user"
-	if m.Role == miro.RoleTeamGuestUser {
-		kind = "a team guest"
-	}
-	return status.Errorf(codes.FailedPrecondition,
-		"%s: user %s (%s) is %s (%s); Miro's SCIM API cannot reach guests or external users, "+
-			"so this change must be made in the Miro admin UI (Company settings → Users)", doing, m.ID, m.Email, kind, m.Role)
-}
-
-// principalUserID checks that a principal is a Miro user and returns its id.
-func principalUserID(id *v2.ResourceId) (string, error) {
-	if id.GetResourceType() != userResourceType.GetId() {
-		return "", status.Errorf(codes.InvalidArgument, "the principal must be a Miro user (resource type %q), not %q",
-			userResourceType.GetId(), id.GetResourceType())
-	}
-	if strings.TrimSpace(id.GetResource()) == "" {
-		return "", status.Error(codes.InvalidArgument, "the principal has no user id")
-	}
-	return id.GetResource(), nil
-}
-
-// explainWrite is explain for changes: a 409 is a business rule Miro enforces
-// (last admin, deactivated user, …), which no retry or "already exists"
-// reading can fix; a REST 403 names the write scope.
-func explainWrite(err error, doing string) error {
-	var me *miro.Error
-	if errors.As(err, &me) {
-		scim := strings.Contains(me.Path, "/scim")
-		switch {
-		case me.StatusCode == http.StatusConflict:
-			return status.Errorf(codes.FailedPrecondition, "%s: Miro refused the change: %s", doing, me.Error())
-		case me.StatusCode == http.StatusForbidden && !scim:
-			return status.Errorf(codes.PermissionDenied, "%s: %s. Miro refused the change: the app needs the organizations:teams:write "+
-				"scope and the token's user must be a Company Admin of an Enterprise organization", doing, me.Error())
-		}
-	}
-	return explain(err, doing)
-}
-
-// entitlementTarget returns the resource id and slug an entitlement of type
-// rt refers to, from its structured fields; when the resource is missing it
-// falls back to the entitlement id ("type:resource:slug" — no slug of ours
-// holds a colon). The grant id is never parsed.
-func entitlementTarget(e *v2.Entitlement, rt string) (string, string, error) {
-	if e == nil {
-		return "", "", status.Error(codes.InvalidArgument, "the request has no entitlement")
-	}
-	resourceID, slug := "", e.GetSlug()
-	if rid := e.GetResource().GetId(); rid.GetResource() != "" {
-		if rid.GetResourceType() != rt {
-			return "", "", status.Errorf(codes.InvalidArgument, "entitlement %q belongs to a %q resource, not %q", e.GetId(), rid.GetResourceType(), rt)
-		}
-		resourceID = rid.GetResource()
-		if prefix := rt + ":" + resourceID + ":"; slug == "" && strings.HasPrefix(e.GetId(), prefix) {
-			slug = strings.TrimPrefix(e.GetId(), prefix)
-		}
-	} else {
-		rest, ok := strings.CutPrefix(e.GetId(), rt+":")
-		i := strings.LastIndex(rest, ":")
-		if !ok || i <= 0 {
-			return "", "", status.Errorf(codes.InvalidArgument, "entitlement %q is not an entitlement of a %q resource", e.GetId(), rt)
-		}
-		resourceID = rest[:i]
-		if slug == "" {
-			slug = rest[i+1:]
-		}
-	}
-	if slug == "" {
-		return "", "", status.Errorf(codes.InvalidArgument, "entitlement %q names no permission", e.GetId())
-	}
-	return resourceID, slug, nil
-}
-
-// entitlementResource is the entitlement's resource, or a bare one with the id.
-func entitlementResource(e *v2.Entitlement, rt, id string) *v2.Resource {
-	if r := e.GetResource(); r.GetId().GetResource() != "" {
-		return r
-	}
-	return &v2.Resource{Id: &v2.ResourceId{ResourceType: rt, Resource: id}}
-}
-
-func principalOf(userID string) *v2.ResourceId {
-	return &v2.ResourceId{ResourceType: userResourceType.GetId(), Resource: userID}
-}
-
-// invalid builds an InvalidArgument error that says what was asked and why Miro cannot do it.
-func invalid(doing, format string, args ...any) error {
-	return status.Errorf(codes.InvalidArgument, "%s: %s", doing, fmt.Sprintf(format, args...))
-}
-
-// notFound builds a NotFound error in the same shape.
-func notFound(doing, format string, args ...any) error {
-	return status.Errorf(codes.NotFound, "%s: %s", doing, fmt.Sprintf(format, args...))
-}
-
-// failedPrecondition builds a FailedPrecondition error in the same shape.
-func failedPrecondition(doing, format string, args ...any) error {
-	return status.Errorf(codes.FailedPrecondition, "%s: %s", doing, fmt.Sprintf(format, args...))
 }
