@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
 
@@ -24,9 +23,6 @@ import (
 
 // AuditFeedID is the id of the connector's one event feed: Miro's audit log.
 const AuditFeedID = "miro_audit_log"
-
-// auditScope is the REST scope the feed needs; the sync never does.
-const auditScope = "auditlogs:read"
 
 // A start less than clampBelow inside Miro's 90 days is moved to clampTo inside
 // them: a clock that differs from Miro's by less than clampBelow never earns a
@@ -148,7 +144,7 @@ func (f *auditFeed) ListEvents(ctx context.Context, earliest *timestamppb.Timest
 		Cursor: st.Cursor, Limit: limit,
 	})
 	if err != nil {
-		return nil, nil, nil, explainAudit(err)
+		return nil, nil, nil, explain(err, "reading Miro's audit log")
 	}
 	annos := rateLimitAnnotations(resp)
 	if page.Cursor != "" && page.Cursor == st.Cursor {
@@ -191,21 +187,6 @@ func (s *auditSkips) add(reason string) {
 		*s = auditSkips{}
 	}
 	(*s)[reason]++
-}
-
-// explainAudit names the scope a 403 is about: a token without auditlogs:read
-// is by far the likeliest cause, and the sync's own explanation would send the
-// reader after scopes the sync needs instead.
-func explainAudit(err error) error {
-	if miro.StatusOf(err) == http.StatusForbidden {
-		var me *miro.Error
-		errors.As(err, &me)
-		return status.Errorf(codes.PermissionDenied,
-			"reading Miro's audit log: %s. The app needs the %s scope for the event feed: add it as in docs/setup.md "+
-				"section 2, step 3 (Permissions), then reinstall the app and use the new token; the token's user must "+
-				"be a Company Admin of an Enterprise organization. Syncs do not need this scope.", me.Error(), auditScope)
-	}
-	return explain(err, "reading Miro's audit log")
 }
 
 // ---- mapping ----

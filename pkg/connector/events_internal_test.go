@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -165,7 +166,7 @@ func newFeedEnv(t *testing.T, opts mirosim.Options) *feedEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
-	client, err := miro.New(miro.Options{APIURL: sim.BaseURL(), SCIMURL: sim.SCIMURL(), AccessToken: orDefault(opts.Token, "sim-access-token"),
+	client, err := miro.New(miro.Options{APIURL: sim.BaseURL(), SCIMURL: sim.SCIMURL(), AccessToken: cmp.Or(opts.Token, "sim-access-token"),
 		BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

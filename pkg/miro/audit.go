@@ -117,7 +117,7 @@ func (c *Client) ListAuditLogs(ctx context.Context, q AuditQuery) (*AuditPage, *
 		v.Set("cursor", q.Cursor)
 	}
 	var out cursorList[json.RawMessage]
-	resp, err := c.do(ctx, request{method: "GET", path: AuditLogPath, query: v, cost: Level2}, &out)
+	resp, err := c.do(ctx, restCall("GET", Level2, ScopeAuditLogs, AuditLogPath).withQuery(v), &out)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -18,6 +18,7 @@ const (
 	ScopeGroupsWrite  = "organizations:groups:write"
 	ScopeBoardsRead   = "boards:read"
 	ScopeProjectsRead = "projects:read"
+	ScopeAuditLogs    = "auditlogs:read"
 	ScopeSCIM         = "SCIM"
 )
 
