@@ -44,7 +44,7 @@ func BenchmarkExitStatus(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cmd := exec.Command(bin, append(base, args...)...)
+		cmd := exec.Command(bin, append(base, args...)...) // #nosec G702 -- the binary this benchmark built
 		cmd.Env = append(os.Environ(), "BATON_MIRO_ACCESS_TOKEN=exit-token", "TMPDIR="+tmp)
 		return cmd, tmp
 	}

@@ -107,7 +107,7 @@ func TestForbiddenHints(t *testing.T) {
 		t.Errorf("invalid id: %v", got)
 	}
 	already := status.Error(codes.Internal, "explained")
-	if got := explain(already, "doing it"); got != already {
+	if got := explain(already, "doing it"); got != already { //nolint:errorlint // the very same error, not a wrapped one
 		t.Errorf("an explained error was explained again: %v", got)
 	}
 	if got := explain(errors.New("plain"), "doing it"); got.Error() != "doing it: plain" {

@@ -100,13 +100,6 @@ func (g *listGuard) reset() {
 	g.mu.Unlock()
 }
 
-// len is the number of lists in progress (tests).
-func (g *listGuard) len() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.lists)
-}
-
 // number is the page number of the page at cursor, or 0 when unknown (a
 // resumed sync that starts mid-list).
 func (st *listState) number(cursor string) int {

@@ -25,6 +25,7 @@ const (
 // API names one of Miro's two APIs.
 type API string
 
+// The two APIs an Error can come from.
 const (
 	REST API = "REST"
 	SCIM API = "SCIM"

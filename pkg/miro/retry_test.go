@@ -183,7 +183,7 @@ func TestWritesAreNotRetried(t *testing.T) {
 		c := newTestClient(t, s)
 		_, err := c.do(context.Background(), request{method: http.MethodDelete, path: "/v2/orgs/1/teams/2/members/3"}, nil)
 		var me *Error
-		if !errors.As(err, &me) || me.StatusCode != 503 || me.Exhausted || s.count() != 1 {
+		if !errors.As(err, &me) || me.StatusCode != http.StatusServiceUnavailable || me.Exhausted || s.count() != 1 {
 			t.Errorf("error %v after %d requests, want one 503 that is not exhausted (Unavailable, not Aborted)", err, s.count())
 		}
 	})
