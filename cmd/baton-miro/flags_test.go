@@ -2,7 +2,6 @@ package main
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -75,28 +74,5 @@ func TestPeekFlags(t *testing.T) {
 				t.Errorf("peekFlags(%q) = %+v, want %+v", tt.args, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestSupervised(t *testing.T) {
-	t.Parallel()
-	none := func(string) string { return "" }
-	for args, want := range map[string]bool{
-		"":                                     true,
-		"-f x.c1z --workers 4":                 true,
-		"--help":                               false,
-		"--version":                            false,
-		"capabilities":                         false,
-		"config":                               false,
-		"lambda":                               false,
-		"--log-level debug _connector-service": false,
-		"health-check --endpoint live":         false,
-	} {
-		if got := supervised(strings.Fields(args), none); got != want {
-			t.Errorf("supervised(%q) = %v, want %v", args, got, want)
-		}
-	}
-	if supervised(nil, func(k string) string { return map[string]string{childEnv: "1"}[k] }) {
-		t.Errorf("the supervised child supervises again")
 	}
 }

@@ -6,11 +6,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
 	cfg "github.com/conductorone/baton-miro/pkg/config"
 	"github.com/conductorone/baton-miro/pkg/connector"
@@ -29,20 +26,6 @@ func main() {
 		os.Exit(supervise())
 	}
 	runSDK()
-}
-
-// supervise runs this binary again as the SDK's process and returns the exit
-// status of the run (see supervise.go).
-func supervise() int {
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "baton-miro: cannot find its own executable:", err)
-		return 1
-	}
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // SIGHUP: the terminal went away
-	s := &supervisor{exe: exe, args: os.Args[1:], env: os.Environ(), stderr: os.Stderr, signals: signals, grace: stopGrace}
-	return s.run()
 }
 
 // runSDK runs baton-sdk: the runner (under the supervisor), the connector

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -7,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -26,6 +29,20 @@ import (
 // also owns a private temporary directory, removed on exit whatever happens,
 // and turns SIGINT, SIGTERM and SIGHUP into the SDK's own stop signal (SIGINT) for the
 // child, killing it if it has not stopped within the grace period.
+
+// supervise runs this binary again as the SDK's process and returns the exit
+// status of the run (see supervise.go).
+func supervise() int {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "baton-miro: cannot find its own executable:", err)
+		return 1
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // SIGHUP: the terminal went away
+	s := &supervisor{exe: exe, args: os.Args[1:], env: os.Environ(), stderr: os.Stderr, signals: signals, grace: stopGrace}
+	return s.run()
+}
 
 // childEnv marks a process that runs the SDK under a supervisor.
 const childEnv = "BATON_MIRO_SUPERVISED"
@@ -155,7 +172,7 @@ func (s *supervisor) runChild(args, env []string) (outcome, error) {
 	// Its own process group: a terminal's Ctrl-C reaches only the supervisor,
 	// which relays it; and the group is killed at the end, the SDK's connector
 	// process included. Pdeathsig ends the child if the supervisor is killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childProcAttr()
 	err = cmd.Start()
 	_ = w.Close() // the child has its copy
 	if err != nil {
