@@ -16,12 +16,13 @@ import (
 	"github.com/conductorone/baton-miro/pkg/miro"
 )
 
-// The offboarding actions of a user beside disable and enable
-// (user_account.go): sign the user out of every session (REST, sessions:delete).
+// The user actions beside disable and enable (user_account.go): sign the
+// user out of every session (REST, sessions:delete) and update the profile
+// (SCIM PATCH, user_profile.go).
 
 const actionResetSessions = "reset_sessions"
 
-// registerOffboardingActions registers reset_sessions.
+// registerOffboardingActions registers reset_sessions and update_profile.
 func (b *userBuilder) registerOffboardingActions(ctx context.Context, reg actions.ActionRegistry) error {
 	reset := v2.BatonActionSchema_builder{
 		Name:        actionResetSessions,
@@ -33,7 +34,10 @@ func (b *userBuilder) registerOffboardingActions(ctx context.Context, reg action
 		Arguments:   []*configv1.Field{userIDField()},
 		ReturnTypes: []*configv1.Field{boolField("success", "Success")},
 	}.Build()
-	return reg.Register(ctx, reset, b.resetSessions)
+	if err := reg.Register(ctx, reset, b.resetSessions); err != nil {
+		return err
+	}
+	return reg.Register(ctx, updateProfileSchema(), b.updateProfile)
 }
 
 // resetSessions signs a member out of every session. Miro takes an email, read
