@@ -98,11 +98,11 @@ func ExpectParts(org *mirosim.Org, parts Parts) *Expected {
 	for _, m := range org.Members {
 		inOrg[m.ID] = true
 	}
-	if !parts.GroupsRefused {
-		e.expectGroups(org, inOrg)
-	}
 	if parts.Boards {
 		e.expectBoards(org, inOrg)
+	}
+	if !parts.GroupsRefused {
+		e.expectGroups(org, inOrg, parts.Boards)
 	}
 	e.Resources["role"] = keys(roles)
 	e.Resources["license"] = keys(licenses)
@@ -115,47 +115,82 @@ func ExpectParts(org *mirosim.Org, parts Parts) *Expected {
 	return e
 }
 
-func (e *Expected) expectGroups(org *mirosim.Org, inOrg map[string]bool) {
+// Share roles of boards and projects (upper case) as their role entitlements.
+var (
+	boardShareRoles   = map[string]string{"VIEWER": "viewer", "COMMENTER": "commenter", "EDITOR": "editor"}
+	projectShareRoles = map[string]string{"VIEWER": "viewer", "COMMENTER": "commentator", "EDITOR": "editor"}
+)
+
+// expectGroups adds the user groups, their member grants and their links:
+// team attachments and, with boards, board and project shares. Each link is a
+// grant of the role to the group and, by expansion, to each of its members.
+func (e *Expected) expectGroups(org *mirosim.Org, inOrg map[string]bool, boards bool) {
 	teams := map[string]bool{}
 	for _, t := range org.Teams {
 		teams[t.ID] = true
 	}
 	direct := set(e.Grants)
 	sources := map[string]map[string]bool{}
+	members := map[string][]string{}
 	e.Resources["user_group"] = []string{}
 	for _, g := range org.Groups {
 		e.Resources["user_group"] = append(e.Resources["user_group"], g.ID)
-		src := "user_group:" + g.ID + ":member"
-		var members []string
 		for _, uid := range g.MemberIDs {
 			if inOrg[uid] {
-				members = append(members, uid)
-				e.Grants = append(e.Grants, synctest.GrantKey(src, "user", uid))
+				members[g.ID] = append(members[g.ID], uid)
+				e.Grants = append(e.Grants, synctest.GrantKey("user_group:"+g.ID+":member", "user", uid))
 			}
 		}
-		for _, tid := range g.TeamIDs {
-			if !teams[tid] {
-				continue
-			}
-			ent := "team:" + tid + ":member" // Miro attaches groups with the member role
-			e.Grants = append(e.Grants, synctest.GrantKey(ent, "user_group", g.ID))
-			for _, uid := range members {
-				k := synctest.GrantKey(ent, "user", uid)
-				if sources[k] == nil {
-					sources[k] = map[string]bool{}
-					if direct[k] {
-						sources[k][ent] = true // the direct grant is its own source
-					} else {
-						e.Grants = append(e.Grants, k)
-					}
+	}
+	link := func(ent, groupID string) {
+		if _, ok := members[groupID]; !ok && !slices.ContainsFunc(org.Groups, func(g mirosim.Group) bool { return g.ID == groupID }) {
+			return // a share of a group that no longer exists is not listed
+		}
+		src := "user_group:" + groupID + ":member"
+		e.Grants = append(e.Grants, synctest.GrantKey(ent, "user_group", groupID))
+		for _, uid := range members[groupID] {
+			k := synctest.GrantKey(ent, "user", uid)
+			if sources[k] == nil {
+				sources[k] = map[string]bool{}
+				if direct[k] {
+					sources[k][ent] = true // the direct grant is its own source
+				} else {
+					e.Grants = append(e.Grants, k)
 				}
-				sources[k][src] = true
+			}
+			sources[k][src] = true
+		}
+	}
+	for _, g := range org.Groups {
+		for _, tid := range g.TeamIDs {
+			if teams[tid] {
+				link("team:"+tid+":member", g.ID) // Miro attaches groups with the member role
+			}
+		}
+	}
+	if boards {
+		for _, b := range org.Boards {
+			for _, gs := range b.Groups {
+				link("board:"+b.ID+":"+shareRole(boardShareRoles, gs.Role), gs.GroupID)
+			}
+		}
+		for _, p := range org.Projects {
+			for _, gs := range p.Groups {
+				link("project:"+p.ID+":"+shareRole(projectShareRoles, gs.Role), gs.GroupID)
 			}
 		}
 	}
 	for k, srcs := range sources {
 		e.Sources[k] = keys(srcs)
 	}
+}
+
+// shareRole is the entitlement of a share role; unknown roles are kept as viewer.
+func shareRole(roles map[string]string, role string) string {
+	if r, ok := roles[role]; ok {
+		return r
+	}
+	return "viewer"
 }
 
 func (e *Expected) expectBoards(org *mirosim.Org, inOrg map[string]bool) {
@@ -252,7 +287,8 @@ func MinCalls(org *mirosim.Org) map[string]int { return MinCallsParts(org, Defau
 // without groups) and, when there are groups, every group's member pages and
 // every team's attached-group pages; with boards, every team's board pages
 // (50 per page) and every board's member pages (50), every team's project
-// pages and every project's member pages (100). A page is a call even when
+// pages and every project's member pages (100), and, when there are groups,
+// every board's and project's shared-group pages (100). A page is a call even when
 // empty, and members who left the org are not listed.
 func MinCallsParts(org *mirosim.Org, parts Parts) map[string]int {
 	teamMemberPages := 0
@@ -288,14 +324,21 @@ func MinCallsParts(org *mirosim.Org, parts Parts) map[string]int {
 		}
 	}
 	if parts.Boards {
+		shares := !parts.GroupsRefused && len(org.Groups) > 0
 		boards, projects := map[string]int{}, map[string]int{}
 		for _, b := range org.Boards {
 			boards[b.TeamID]++
 			m["list_board_members"] += boardPages(countInOrg(b.Members, inOrg, func(bm mirosim.BoardMember) string { return bm.UserID }))
+			if shares {
+				m["list_board_groups"] += pages(len(b.Groups))
+			}
 		}
 		for _, p := range org.Projects {
 			projects[p.TeamID]++
 			m["list_project_members"] += pages(countInOrg(p.Members, inOrg, func(pm mirosim.ProjectMember) string { return pm.UserID }))
+			if shares {
+				m["list_project_groups"] += pages(len(p.Groups))
+			}
 		}
 		for _, t := range org.Teams {
 			m["list_boards"] += boardPages(boards[t.ID])

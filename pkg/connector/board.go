@@ -130,12 +130,24 @@ func (b *boardBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.Sync
 	return roleEntitlements(r, "board", boardRoles), &rs.SyncOpResults{}, nil
 }
 
-// Grants pages the board's members (offset paging, 50 per page). Board member
-// ids are user ids.
+// Grants pages the board's members, then the user groups the board is shared
+// with (links.go; one page of 100 per board), each a grant of its board role
+// to the group, expandable to the group's members.
 func (b *boardBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return withLinkPhase(opts.PageToken.Token,
+		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
+		func(token string) ([]*v2.Grant, *rs.SyncOpResults, error) { return b.memberGrants(ctx, r, opts, token) },
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.conn.shareGrants(ctx, opts, r, "board", cursor, boardShareSlugs, b.conn.client.ListBoardGroups)
+		})
+}
+
+// memberGrants pages the board's members (offset paging, 50 per page). Board
+// member ids are user ids.
+func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs, token string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	boardID := r.GetId().GetResource()
 	what := "members of board " + boardID
-	offset, err := parseOffset(opts.PageToken.Token, what)
+	offset, err := parseOffset(token, what)
 	if err != nil {
 		return nil, nil, err
 	}

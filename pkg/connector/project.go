@@ -68,8 +68,19 @@ func (b *projectBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.Sy
 	return roleEntitlements(r, "project", projectRoles), &rs.SyncOpResults{}, nil
 }
 
-// Grants pages the project's members; Miro addresses a project under its team.
+// Grants pages the project's members, then the user groups the project is
+// shared with (links.go; one page of 100 per project).
 func (b *projectBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return withLinkPhase(opts.PageToken.Token,
+		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) { return b.memberGrants(ctx, r, opts, cursor) },
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.conn.shareGrants(ctx, opts, r, "project", cursor, projectShareSlugs, b.conn.client.ListProjectGroups)
+		})
+}
+
+// memberGrants pages the project's members; Miro addresses a project under its team.
+func (b *projectBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs, cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	orgID, err := b.conn.OrgID(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -80,7 +91,7 @@ func (b *projectBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.Syn
 		return nil, nil, status.Errorf(codes.InvalidArgument, "project %s names no team; it must be synced as a child of its team", projectID)
 	}
 	what := "members of project " + projectID
-	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.ProjectMember], *miro.Response, error) {
 			return b.conn.client.ListProjectMembers(ctx, orgID, teamID, projectID, cursor)
 		})

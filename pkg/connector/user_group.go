@@ -269,10 +269,11 @@ func recordGroups(ctx context.Context, ss sessions.SessionStore, page *miro.Page
 	}
 }
 
-// teamGroupsWanted reports whether the groups attached to teams must be read
-// in this sync: not when user groups are not synced, when Miro refused them,
-// or when the sync listed every group and there were none.
-func (c *Connector) teamGroupsWanted(ctx context.Context, opts rs.SyncOpAttrs) bool {
+// groupLinksWanted reports whether the links of user groups (to teams,
+// boards and projects) must be read in this sync: not when user groups are
+// not synced, when Miro refused them, or when the sync listed every group and
+// there were none.
+func (c *Connector) groupLinksWanted(ctx context.Context, opts rs.SyncOpAttrs) bool {
 	if c.noTeamGroups {
 		return false
 	}
