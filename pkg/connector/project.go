@@ -73,7 +73,9 @@ func (b *projectBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.Sy
 func (b *projectBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
 		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
-		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) { return b.memberGrants(ctx, r, opts, cursor) },
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.memberGrants(ctx, r, opts, cursor)
+		},
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.conn.shareGrants(ctx, opts, r, "project", cursor, projectShareSlugs, b.conn.client.ListProjectGroups)
 		})
