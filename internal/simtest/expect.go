@@ -44,6 +44,8 @@ type Parts struct {
 	GroupsRefused bool
 	// Boards: boards and projects (--sync-boards).
 	Boards bool
+	// TeamSettings: each team's settings (--sync-team-settings).
+	TeamSettings bool
 }
 
 // DefaultParts is what a sync with every scope covers: user groups, and boards
@@ -305,6 +307,9 @@ func MinCallsParts(org *mirosim.Org, parts Parts) map[string]int {
 	inOrg := make(map[string]bool, len(org.Members))
 	for _, mem := range org.Members {
 		inOrg[mem.ID] = true
+	}
+	if parts.TeamSettings {
+		m["get_team_settings"] = len(org.Teams)
 	}
 	if parts.GroupsRefused {
 		m["list_groups"] = 1 // refused; nothing else of groups is asked

@@ -73,7 +73,7 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	out := make([]*v2.Resource, 0, len(page.Data))
 	ids := make([]string, 0, len(page.Data))
 	for _, t := range page.Data {
-		r, err := b.conn.teamWithChildren(t)
+		r, err := b.conn.teamWithChildren(ctx, orgID, t)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -84,16 +84,28 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
-func teamResource(t miro.Team) (*v2.Resource, error) {
-	return rs.NewGroupResource(displayName(t.Name, t.ID), teamResourceType, t.ID, nil,
-		rs.WithResourceProfile(map[string]any{"team_id": t.ID, "name": clip(t.Name)}))
+func teamResource(t miro.Team) (*v2.Resource, error) { return teamResourceWith(t, nil) }
+
+// teamResourceWith is teamResource with more profile fields (the team's
+// settings, team_settings.go).
+func teamResourceWith(t miro.Team, more map[string]any) (*v2.Resource, error) {
+	profile := map[string]any{"team_id": t.ID, "name": clip(t.Name)}
+	for k, v := range more {
+		profile[k] = v
+	}
+	return rs.NewGroupResource(displayName(t.Name, t.ID), teamResourceType, t.ID, nil, rs.WithResourceProfile(profile))
 }
 
 // teamWithChildren is teamResource that, with --sync-boards, announces the
 // team's boards and projects as child resource types (ChildResourceType),
-// which the SDK then lists per team.
-func (c *Connector) teamWithChildren(t miro.Team) (*v2.Resource, error) {
-	r, err := teamResource(t)
+// which the SDK then lists per team; with --sync-team-settings its profile
+// carries the team's sharing policy (one call per team).
+func (c *Connector) teamWithChildren(ctx context.Context, orgID string, t miro.Team) (*v2.Resource, error) {
+	settings, err := c.teamSettingsProfile(ctx, orgID, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := teamResourceWith(t, settings)
 	if err != nil || !c.syncBoards {
 		return r, err
 	}
@@ -115,7 +127,7 @@ func (b *teamBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.Resour
 	if err != nil {
 		return nil, nil, explain(err, "reading team "+id.GetResource())
 	}
-	r, err := b.conn.teamWithChildren(*t)
+	r, err := b.conn.teamWithChildren(ctx, orgID, *t)
 	return r, rateLimitAnnotations(resp), err
 }
 
