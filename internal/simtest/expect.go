@@ -287,7 +287,9 @@ func MinCalls(org *mirosim.Org) map[string]int { return MinCallsParts(org, Defau
 // issue's token context, organization, member pages, team pages and every
 // team's member pages; the user-group pages (one empty page for an org
 // without groups) and, when there are groups, every group's member pages and
-// every team's attached-group pages; with boards, every team's board pages
+// the group-to-team link pages from the side with fewer items (every group's
+// team pages when there are fewer groups than teams, else every team's
+// attached-group pages); with boards, every team's board pages
 // (50 per page) and every board's member pages (50), every team's project
 // pages and every project's member pages (100), and, when there are groups,
 // every board's and project's shared-group pages (100). A page is a call even when
@@ -316,15 +318,24 @@ func MinCallsParts(org *mirosim.Org, parts Parts) map[string]int {
 	} else {
 		m["list_groups"] = pages(len(org.Groups))
 		if len(org.Groups) > 0 {
-			attached := map[string]int{}
+			attached, teams := map[string]int{}, map[string]bool{}
+			for _, t := range org.Teams {
+				teams[t.ID] = true
+			}
+			perGroup := len(org.Groups) < len(org.Teams) // links are read from the side with fewer items
 			for _, g := range org.Groups {
 				m["list_group_members"] += pages(countIn(g.MemberIDs, inOrg))
 				for _, tid := range g.TeamIDs {
 					attached[tid]++
 				}
+				if perGroup {
+					m["list_group_teams"] += pages(countIn(g.TeamIDs, teams))
+				}
 			}
 			for _, t := range org.Teams {
-				m["list_team_groups"] += pages(attached[t.ID])
+				if !perGroup {
+					m["list_team_groups"] += pages(attached[t.ID])
+				}
 			}
 		}
 	}

@@ -81,6 +81,7 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		ids = append(ids, t.ID)
 	}
 	b.conn.prefetch.add(ctx, b.conn.scope(opts), ids)
+	teamListing.record(ctx, opts.Session, opts.PageToken.Token, page.Cursor, ids, nil)
 	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
@@ -155,7 +156,7 @@ func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncO
 // too).
 func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
-		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
+		func() bool { return b.conn.teamGroupsWanted(ctx, opts) },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.memberGrants(ctx, r, opts, cursor)
 		},
