@@ -21,7 +21,9 @@ import (
 func TestTargetedSyncBoardAndProject(t *testing.T) {
 	org := mirosim.Generate(shareGen)
 	bd, pj := org.Boards[0], org.Projects[0] // both shared with every group
-	team := func(id string) *v2.ResourceId { return v2.ResourceId_builder{ResourceType: "team", Resource: id}.Build() }
+	team := func(id string) *v2.ResourceId {
+		return v2.ResourceId_builder{ResourceType: "team", Resource: id}.Build()
+	}
 	cases := []struct {
 		name, typ, id, teamID, get, members, groups string
 		parent                                      *v2.ResourceId
