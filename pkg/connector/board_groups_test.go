@@ -92,12 +92,7 @@ func TestSyncBoardGroupSharesScopeMissing(t *testing.T) {
 	if diff := simtest.ExpectParts(org, parts).Diff(got); diff != "" {
 		t.Fatalf("c1z differs from the org without groups:\n%s", diff)
 	}
-	want, counts := simtest.MinCallsParts(org, parts), sim.Counts()
-	for _, r := range synctest.SortedKeys(merge(want, counts)) {
-		if want[r] != counts[r] {
-			t.Errorf("route %s: %d calls, budget %d", r, counts[r], want[r])
-		}
-	}
+	requireBudgetParts(t, sim, org, parts)
 	if n := len(logs.FilterMessageSnippet("user groups").All()); n != 1 {
 		t.Errorf("%d warnings about user groups, want one", n)
 	}

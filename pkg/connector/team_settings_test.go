@@ -9,7 +9,6 @@ import (
 
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
-	"github.com/conductorone/baton-miro/internal/synctest"
 	"github.com/conductorone/baton-miro/pkg/connector"
 )
 
@@ -32,12 +31,7 @@ func TestSyncTeamSettings(t *testing.T) {
 		t.Fatalf("c1z differs from the org:\n%s", diff)
 	}
 	parts.TeamSettings = true
-	want, counts := simtest.MinCallsParts(org, parts), sim.Counts()
-	for _, r := range synctest.SortedKeys(merge(want, counts)) {
-		if want[r] != counts[r] {
-			t.Errorf("route %s: %d calls, budget %d", r, counts[r], want[r])
-		}
-	}
+	requireBudgetParts(t, sim, org, parts)
 	public := 0
 	for _, team := range org.Teams {
 		ts := org.TeamSettings[team.ID]

@@ -333,29 +333,16 @@ func (b *userBuilder) setActive(ctx context.Context, args *structpb.Struct, acti
 	}
 	doing := verb + " Miro account " + userID
 	c := b.conn
-	if err := c.requireSCIM(doing); err != nil {
-		return nil, nil, err
-	}
-	m, found, err := c.readMember(ctx, userID)
+	m, err := c.scimMember(ctx, userID, doing)
 	if err != nil {
 		return nil, nil, err
-	}
-	if !found {
-		return nil, nil, status.Errorf(codes.NotFound, "%s: user %s is not a member of the Miro organization", doing, userID)
-	}
-	if isGuest(m) {
-		return nil, nil, guestError(m, doing)
 	}
 	if m.Active == active {
 		return actions.NewReturnValues(true, actions.NewBoolReturnField(alreadyKey, true)), nil, nil
 	}
 	_, resp, err := c.client.PatchSCIMUser(ctx, userID, miro.SCIMPatchOp{Op: "replace", Path: "active", Value: active})
 	if miro.IsNotFound(err) {
-		_, err = c.afterSCIMNotFound(ctx, userID, doing, err, nil)
-		if err == nil {
-			err = status.Errorf(codes.NotFound, "%s: user %s is no longer a member of the Miro organization", doing, userID)
-		}
-		return nil, nil, err
+		return nil, nil, c.scimLost(ctx, userID, doing, err)
 	}
 	if err != nil {
 		return nil, nil, explain(err, doing)

@@ -65,7 +65,8 @@ func managerOf(u *miro.SCIMUser) string {
 }
 
 func updateProfileSchema() *v2.BatonActionSchema {
-	args := []*configv1.Field{userIDField()}
+	args := make([]*configv1.Field, 0, len(profileAttrs)+2)
+	args = append(args, userIDField())
 	for _, a := range profileAttrs {
 		args = append(args, configv1.Field_builder{Name: a.arg, DisplayName: a.display,
 			Description: a.display + " (SCIM " + a.path + "); empty leaves it unchanged",
@@ -99,26 +100,12 @@ func (b *userBuilder) updateProfile(ctx context.Context, args *structpb.Struct) 
 		return nil, nil, err
 	}
 	c := b.conn
-	if err := c.requireSCIM(doing); err != nil {
+	if _, err := c.scimMember(ctx, userID, doing); err != nil {
 		return nil, nil, err
-	}
-	m, found, err := c.readMember(ctx, userID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !found {
-		return nil, nil, status.Errorf(codes.NotFound, "%s: user %s is not a member of the Miro organization", doing, userID)
-	}
-	if isGuest(m) {
-		return nil, nil, guestError(m, doing)
 	}
 	cur, _, err := c.client.GetSCIMUser(ctx, userID)
 	if miro.IsNotFound(err) {
-		_, err = c.afterSCIMNotFound(ctx, userID, doing, err, nil)
-		if err == nil {
-			err = status.Errorf(codes.NotFound, "%s: user %s is no longer a member of the Miro organization", doing, userID)
-		}
-		return nil, nil, err
+		return nil, nil, c.scimLost(ctx, userID, doing, err)
 	}
 	if err != nil {
 		return nil, nil, explain(err, doing)

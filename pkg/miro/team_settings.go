@@ -18,8 +18,8 @@ type TeamSettings struct {
 	Collaboration  *TeamCollaborationConfig `json:"teamCollaborationSettings,omitempty"`
 }
 
-// TeamInvitationSettings: inviteExternalUsers allowed | not_allowed;
-// whoCanInvite only_org_admins | admins | all_members.
+// TeamInvitationSettings says who may invite whom: inviteExternalUsers
+// allowed | not_allowed; whoCanInvite only_org_admins | admins | all_members.
 type TeamInvitationSettings struct {
 	InviteExternalUsers string `json:"inviteExternalUsers,omitempty"`
 	WhoCanInvite        string `json:"whoCanInvite,omitempty"`
