@@ -44,6 +44,8 @@ type Parts struct {
 	GroupsRefused bool
 	// Boards: boards and projects (--sync-boards).
 	Boards bool
+	// TeamSettings: each team's settings (--sync-team-settings).
+	TeamSettings bool
 }
 
 // DefaultParts is what a sync with every scope covers: user groups, and boards
@@ -98,11 +100,11 @@ func ExpectParts(org *mirosim.Org, parts Parts) *Expected {
 	for _, m := range org.Members {
 		inOrg[m.ID] = true
 	}
-	if !parts.GroupsRefused {
-		e.expectGroups(org, inOrg)
-	}
 	if parts.Boards {
 		e.expectBoards(org, inOrg)
+	}
+	if !parts.GroupsRefused {
+		e.expectGroups(org, inOrg, parts.Boards)
 	}
 	e.Resources["role"] = keys(roles)
 	e.Resources["license"] = keys(licenses)
@@ -115,47 +117,82 @@ func ExpectParts(org *mirosim.Org, parts Parts) *Expected {
 	return e
 }
 
-func (e *Expected) expectGroups(org *mirosim.Org, inOrg map[string]bool) {
+// Share roles of boards and projects (upper case) as their role entitlements.
+var (
+	boardShareRoles   = map[string]string{"VIEWER": "viewer", "COMMENTER": "commenter", "EDITOR": "editor"}
+	projectShareRoles = map[string]string{"VIEWER": "viewer", "COMMENTER": "commentator", "EDITOR": "editor"}
+)
+
+// expectGroups adds the user groups, their member grants and their links:
+// team attachments and, with boards, board and project shares. Each link is a
+// grant of the role to the group and, by expansion, to each of its members.
+func (e *Expected) expectGroups(org *mirosim.Org, inOrg map[string]bool, boards bool) {
 	teams := map[string]bool{}
 	for _, t := range org.Teams {
 		teams[t.ID] = true
 	}
 	direct := set(e.Grants)
 	sources := map[string]map[string]bool{}
+	members := map[string][]string{}
 	e.Resources["user_group"] = []string{}
 	for _, g := range org.Groups {
 		e.Resources["user_group"] = append(e.Resources["user_group"], g.ID)
-		src := "user_group:" + g.ID + ":member"
-		var members []string
 		for _, uid := range g.MemberIDs {
 			if inOrg[uid] {
-				members = append(members, uid)
-				e.Grants = append(e.Grants, synctest.GrantKey(src, "user", uid))
+				members[g.ID] = append(members[g.ID], uid)
+				e.Grants = append(e.Grants, synctest.GrantKey("user_group:"+g.ID+":member", "user", uid))
 			}
 		}
-		for _, tid := range g.TeamIDs {
-			if !teams[tid] {
-				continue
-			}
-			ent := "team:" + tid + ":member" // Miro attaches groups with the member role
-			e.Grants = append(e.Grants, synctest.GrantKey(ent, "user_group", g.ID))
-			for _, uid := range members {
-				k := synctest.GrantKey(ent, "user", uid)
-				if sources[k] == nil {
-					sources[k] = map[string]bool{}
-					if direct[k] {
-						sources[k][ent] = true // the direct grant is its own source
-					} else {
-						e.Grants = append(e.Grants, k)
-					}
+	}
+	link := func(ent, groupID string) {
+		if _, ok := members[groupID]; !ok && !slices.ContainsFunc(org.Groups, func(g mirosim.Group) bool { return g.ID == groupID }) {
+			return // a share of a group that no longer exists is not listed
+		}
+		src := "user_group:" + groupID + ":member"
+		e.Grants = append(e.Grants, synctest.GrantKey(ent, "user_group", groupID))
+		for _, uid := range members[groupID] {
+			k := synctest.GrantKey(ent, "user", uid)
+			if sources[k] == nil {
+				sources[k] = map[string]bool{}
+				if direct[k] {
+					sources[k][ent] = true // the direct grant is its own source
+				} else {
+					e.Grants = append(e.Grants, k)
 				}
-				sources[k][src] = true
+			}
+			sources[k][src] = true
+		}
+	}
+	for _, g := range org.Groups {
+		for _, tid := range g.TeamIDs {
+			if teams[tid] {
+				link("team:"+tid+":member", g.ID) // Miro attaches groups with the member role
+			}
+		}
+	}
+	if boards {
+		for _, b := range org.Boards {
+			for _, gs := range b.Groups {
+				link("board:"+b.ID+":"+shareRole(boardShareRoles, gs.Role), gs.GroupID)
+			}
+		}
+		for _, p := range org.Projects {
+			for _, gs := range p.Groups {
+				link("project:"+p.ID+":"+shareRole(projectShareRoles, gs.Role), gs.GroupID)
 			}
 		}
 	}
 	for k, srcs := range sources {
 		e.Sources[k] = keys(srcs)
 	}
+}
+
+// shareRole is the entitlement of a share role; unknown roles are kept as viewer.
+func shareRole(roles map[string]string, role string) string {
+	if r, ok := roles[role]; ok {
+		return r
+	}
+	return "viewer"
 }
 
 func (e *Expected) expectBoards(org *mirosim.Org, inOrg map[string]bool) {
@@ -243,91 +280,6 @@ func head(s []string) []string {
 	return s
 }
 
-// MinCalls is the API budget of a sync of org (DefaultParts).
-func MinCalls(org *mirosim.Org) map[string]int { return MinCallsParts(org, DefaultParts(org)) }
-
-// MinCallsParts is the API budget of a sync covering parts of org: the sync
-// issue's token context, organization, member pages, team pages and every
-// team's member pages; the user-group pages (one empty page for an org
-// without groups) and, when there are groups, every group's member pages and
-// every team's attached-group pages; with boards, every team's board pages
-// (50 per page) and every board's member pages (50), every team's project
-// pages and every project's member pages (100). A page is a call even when
-// empty, and members who left the org are not listed.
-func MinCallsParts(org *mirosim.Org, parts Parts) map[string]int {
-	teamMemberPages := 0
-	for _, t := range org.Teams {
-		teamMemberPages += pages(len(t.Members))
-	}
-	m := map[string]int{
-		"oauth_token":       1,
-		"get_org":           1,
-		"list_members":      pages(len(org.Members)),
-		"list_teams":        pages(len(org.Teams)),
-		"list_team_members": teamMemberPages,
-	}
-	inOrg := make(map[string]bool, len(org.Members))
-	for _, mem := range org.Members {
-		inOrg[mem.ID] = true
-	}
-	if parts.GroupsRefused {
-		m["list_groups"] = 1 // refused; nothing else of groups is asked
-	} else {
-		m["list_groups"] = pages(len(org.Groups))
-		if len(org.Groups) > 0 {
-			attached := map[string]int{}
-			for _, g := range org.Groups {
-				m["list_group_members"] += pages(countIn(g.MemberIDs, inOrg))
-				for _, tid := range g.TeamIDs {
-					attached[tid]++
-				}
-			}
-			for _, t := range org.Teams {
-				m["list_team_groups"] += pages(attached[t.ID])
-			}
-		}
-	}
-	if parts.Boards {
-		boards, projects := map[string]int{}, map[string]int{}
-		for _, b := range org.Boards {
-			boards[b.TeamID]++
-			m["list_board_members"] += boardPages(countInOrg(b.Members, inOrg, func(bm mirosim.BoardMember) string { return bm.UserID }))
-		}
-		for _, p := range org.Projects {
-			projects[p.TeamID]++
-			m["list_project_members"] += pages(countInOrg(p.Members, inOrg, func(pm mirosim.ProjectMember) string { return pm.UserID }))
-		}
-		for _, t := range org.Teams {
-			m["list_boards"] += boardPages(boards[t.ID])
-			m["list_projects"] += pages(projects[t.ID])
-		}
-	}
-	return m
-}
-
-func countIn(ids []string, in map[string]bool) int {
-	n := 0
-	for _, id := range ids {
-		if in[id] {
-			n++
-		}
-	}
-	return n
-}
-
-func boardPages(n int) int { return max(1, (n+miro.BoardPageSize-1)/miro.BoardPageSize) }
-
-// MinCredits is the credit cost of MinCalls.
-func MinCredits(org *mirosim.Org) int {
-	total := 0
-	for route, n := range MinCalls(org) {
-		total += n * mirosim.CreditsFor(route)
-	}
-	return total
-}
-
-func pages(n int) int { return max(1, (n+miro.PageSize-1)/miro.PageSize) }
-
 // NewConnector returns a connector whose client talks to sim with fast
 // retries; tweak adjusts the client options further.
 func NewConnector(sim *mirosim.Server, token string, tweak ...func(*miro.Options)) (*connector.Connector, *miro.Client, error) {
@@ -394,16 +346,4 @@ func keys(m map[string]bool) []string {
 // ReadC1Z reads a c1z written by a sync (see synctest.Read).
 func ReadC1Z(ctx context.Context, path string) (*synctest.Contents, error) {
 	return synctest.Read(ctx, path)
-}
-
-// countInOrg counts the members whose user is an org member (the simulator
-// serves only those).
-func countInOrg[T any](members []T, inOrg map[string]bool, userID func(T) string) int {
-	n := 0
-	for _, m := range members {
-		if inOrg[userID(m)] {
-			n++
-		}
-	}
-	return n
 }

@@ -54,6 +54,16 @@ var (
 		field.WithDefaultValue(false),
 		field.WithStructFieldName("SyncBoards"),
 	)
+	SyncTeamSettingsField = field.BoolField(
+		"sync-team-settings",
+		field.WithDisplayName("Sync team sharing settings"),
+		field.WithDescription("Also read each team's settings and put its sharing policy on the team's profile (sharingViaPublicLink, "+
+			"sharingOnOrganization, sharingOnAccount, inviteExternalUsers, whoCanInvite, restrictAllowedDomains, allowListedDomains and "+
+			"the default access of new boards and projects), so reviewers can find teams that share publicly. One API call per team, "+
+			"so off by default. Needs the organizations:teams:read scope the sync already has."),
+		field.WithDefaultValue(false),
+		field.WithStructFieldName("SyncTeamSettings"),
+	)
 	SCIMURLField = field.StringField(
 		"miro-scim-url",
 		field.WithDisplayName("Miro SCIM API URL"),
@@ -66,7 +76,7 @@ var (
 
 // Config is the schema the SDK turns into flags, BATON_* environment variables and the hosted form.
 var Config = field.NewConfiguration(
-	[]field.SchemaField{AccessTokenField, SCIMAccessTokenField, APIURLField, SCIMURLField, SyncBoardsField},
+	[]field.SchemaField{AccessTokenField, SCIMAccessTokenField, APIURLField, SCIMURLField, SyncBoardsField, SyncTeamSettingsField},
 	field.WithConnectorDisplayName("Miro"),
 	field.WithHelpUrl("/docs/baton/miro"),
 	field.WithIconUrl("/static/app-icons/miro.svg"),

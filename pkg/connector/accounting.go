@@ -76,8 +76,8 @@ func (c *Connector) counted(s connectorbuilder.ResourceSyncerV2) connectorbuilde
 	act, isAct := s.(connectorbuilder.ResourceActionProvider)
 	type caps struct{ get, prov, ts, acct, del, act bool }
 	switch (caps{isGet, isProv, isTS, isAcct, isDel, isAct}) {
-	case caps{}: // boards, projects
-		return base
+	case caps{get: true}: // boards, projects
+		return &countedGetType{base, &countedGetter{c, get}}
 	case caps{get: true, prov: true}: // teams, user groups
 		return &countedGroupType{base, &countedGetter{c, get}, &countedProvisioner{c, prov}}
 	case caps{prov: true, ts: true}: // roles, admin roles, licenses
@@ -89,6 +89,10 @@ func (c *Connector) counted(s connectorbuilder.ResourceSyncerV2) connectorbuilde
 }
 
 type (
+	countedGetType struct {
+		*countedSyncer
+		*countedGetter
+	}
 	countedGroupType struct {
 		*countedSyncer
 		*countedGetter

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
@@ -39,7 +40,10 @@ var boardRoles = []roleDef{
 	{miro.BoardRoleOwner, "Owner", "Owner of the board"},
 }
 
-var _ connectorbuilder.ResourceSyncerV2 = (*boardBuilder)(nil)
+var (
+	_ connectorbuilder.ResourceSyncerV2              = (*boardBuilder)(nil)
+	_ connectorbuilder.ResourceTargetedSyncerLimited = (*boardBuilder)(nil)
+)
 
 // boardBuilder lists the boards of a team; each board member is a grant of
 // the member's board role.
@@ -79,6 +83,24 @@ func (b *boardBuilder) List(ctx context.Context, parent *v2.ResourceId, opts rs.
 		out = append(out, r)
 	}
 	return out, &rs.SyncOpResults{NextPageToken: offsetToken(page.NextOffset()), Annotations: rateLimitAnnotations(resp)}, nil
+}
+
+// Get serves targeted syncs of one board (--sync-resources board:ID): the
+// board names its team, its parent.
+func (b *boardBuilder) Get(ctx context.Context, id, parent *v2.ResourceId) (*v2.Resource, annotations.Annotations, error) {
+	bd, resp, err := b.conn.client.GetBoard(ctx, id.GetResource())
+	if err != nil {
+		return nil, nil, explain(err, "reading board "+id.GetResource())
+	}
+	team := parent
+	if bd.Team != nil && bd.Team.ID != "" {
+		team = &v2.ResourceId{ResourceType: teamResourceType.GetId(), Resource: bd.Team.ID}
+	}
+	if team.GetResourceType() != teamResourceType.GetId() || team.GetResource() == "" {
+		return nil, nil, status.Errorf(codes.FailedPrecondition, "reading board %s: Miro names no team for it, and boards are synced as children of their team", bd.ID)
+	}
+	r, err := boardResource(*bd, team)
+	return r, rateLimitAnnotations(resp), err
 }
 
 // boardResource maps a board; its profile carries the owner, project and the
@@ -130,12 +152,24 @@ func (b *boardBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.Sync
 	return roleEntitlements(r, "board", boardRoles), &rs.SyncOpResults{}, nil
 }
 
-// Grants pages the board's members (offset paging, 50 per page). Board member
-// ids are user ids.
+// Grants pages the board's members, then the user groups the board is shared
+// with (links.go; one page of 100 per board), each a grant of its board role
+// to the group, expandable to the group's members.
 func (b *boardBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return withLinkPhase(opts.PageToken.Token,
+		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
+		func(token string) ([]*v2.Grant, *rs.SyncOpResults, error) { return b.memberGrants(ctx, r, opts, token) },
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.conn.shareGrants(ctx, opts, r, "board", cursor, boardShareSlugs, b.conn.client.ListBoardGroups)
+		})
+}
+
+// memberGrants pages the board's members (offset paging, 50 per page). Board
+// member ids are user ids.
+func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs, token string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	boardID := r.GetId().GetResource()
 	what := "members of board " + boardID
-	offset, err := parseOffset(opts.PageToken.Token, what)
+	offset, err := parseOffset(token, what)
 	if err != nil {
 		return nil, nil, err
 	}

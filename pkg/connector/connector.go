@@ -34,6 +34,7 @@ type Connector struct {
 	prefetch *teamPrefetch
 
 	syncBoards   bool       // --sync-boards: boards and projects (board.go, project.go)
+	teamSettings bool       // --sync-team-settings: each team's sharing policy (team_settings.go)
 	noPrefetch   bool       // no team pages fetched ahead (see WithoutPrefetch)
 	noTeamGroups bool       // no user groups attached to teams (see WithTeamGroups)
 	scopes       syncScopes // every per-sync cache, one scope per sync id (scope.go)
@@ -90,7 +91,7 @@ func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra
 	if err != nil {
 		return nil, nil, optionError(err)
 	}
-	opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
+	opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamSettings(c.SyncTeamSettings), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
 	return NewWithClient(client, opts...), nil, nil
 }
 

@@ -133,7 +133,13 @@ func requireSkew(t *testing.T, org *mirosim.Org) {
 // minimum, no per-user calls.
 func requireBudget(t *testing.T, sim *mirosim.Server, org *mirosim.Org) {
 	t.Helper()
-	want := simtest.MinCalls(org)
+	requireBudgetParts(t, sim, org, simtest.DefaultParts(org))
+}
+
+// requireBudgetParts is requireBudget for a sync covering parts of org.
+func requireBudgetParts(t *testing.T, sim *mirosim.Server, org *mirosim.Org, parts simtest.Parts) {
+	t.Helper()
+	want := simtest.MinCallsParts(org, parts)
 	got := sim.Counts()
 	for route, n := range got {
 		if want[route] != n {

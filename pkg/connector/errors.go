@@ -58,6 +58,8 @@ var forbiddenHints = map[string]string{
 		"scope and the token's user must be a Company Admin of an Enterprise organization",
 	miro.ScopeBoardsRead:   boardsForbidden,
 	miro.ScopeProjectsRead: boardsForbidden,
+	miro.ScopeSessionsDel: "Miro refused to reset the user's sessions: the app needs the sessions:delete scope " +
+		"(docs/setup.md section 2, step 3), and the token's user must be a Company Admin of an Enterprise organization",
 	// The event feed's: the likeliest cause by far, and syncs never need it.
 	miro.ScopeAuditLogs: "The app needs the auditlogs:read scope for the event feed: add it as in docs/setup.md " +
 		"section 2, step 3 (Permissions), then reinstall the app and use the new token; the token's user must " +

@@ -62,6 +62,8 @@ func refOf(item any) (itemRef, bool) {
 		return itemRef{id: v.ID, label: v.Email}, true
 	case miro.TeamGroup:
 		return itemRef{id: v.GroupID()}, true
+	case miro.GroupLink:
+		return itemRef{id: v.ID}, true
 	case miro.Project:
 		return itemRef{id: v.ID, label: v.Name}, true
 	case miro.ProjectMember:

@@ -24,3 +24,9 @@ func WithTeamGroups(on bool) Option {
 func WithoutPrefetch() Option {
 	return func(c *Connector) { c.noPrefetch = true }
 }
+
+// WithTeamSettings turns on reading each team's settings (--sync-team-settings):
+// one call per team, the sharing policy on the team's profile.
+func WithTeamSettings(on bool) Option {
+	return func(c *Connector) { c.teamSettings = on }
+}

@@ -140,3 +140,33 @@ func notFound(doing, format string, args ...any) error {
 func failedPrecondition(doing, format string, args ...any) error {
 	return status.Errorf(codes.FailedPrecondition, "%s: %s", doing, fmt.Sprintf(format, args...))
 }
+
+// scimMember is the org member a SCIM change is about: the SCIM token is set,
+// the user is an org member (else NotFound) and not a guest or external user,
+// whom SCIM cannot reach (else FailedPrecondition).
+func (c *Connector) scimMember(ctx context.Context, userID, doing string) (*miro.Member, error) {
+	if err := c.requireSCIM(doing); err != nil {
+		return nil, err
+	}
+	m, found, err := c.readMember(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, status.Errorf(codes.NotFound, "%s: user %s is not a member of the Miro organization", doing, userID)
+	}
+	if isGuest(m) {
+		return nil, guestError(m, doing)
+	}
+	return m, nil
+}
+
+// scimLost explains a SCIM 404 for a member the REST API knew a moment ago:
+// gone now (NotFound), or a user SCIM cannot see (afterSCIMNotFound).
+func (c *Connector) scimLost(ctx context.Context, userID, doing string, scimErr error) error {
+	_, err := c.afterSCIMNotFound(ctx, userID, doing, scimErr, nil)
+	if err == nil {
+		err = status.Errorf(codes.NotFound, "%s: user %s is no longer a member of the Miro organization", doing, userID)
+	}
+	return err
+}

@@ -80,9 +80,17 @@ type provEnv struct {
 // our connector, with or without the SCIM token.
 func newProvEnv(t *testing.T, withSCIM bool) *provEnv {
 	t.Helper()
+	return newProvEnvWith(t, withSCIM, mirosim.Options{}, nil)
+}
+
+// newProvEnvWith is newProvEnv with simulator options (Scopes, say) and a
+// change to the client's options (its API URL, say).
+func newProvEnvWith(t *testing.T, withSCIM bool, so mirosim.Options, tweak func(*miro.Options)) *provEnv {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	sim := mirosim.New(provisioningOrg(), mirosim.Options{Token: simToken, SCIMToken: provSCIMToken, Credits: -1})
+	so.Token, so.SCIMToken, so.Credits = simToken, provSCIMToken, -1
+	sim := mirosim.New(provisioningOrg(), so)
 	if _, err := sim.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +98,9 @@ func newProvEnv(t *testing.T, withSCIM bool) *provEnv {
 	conn, _, err := simtest.NewConnector(sim, simToken, func(o *miro.Options) {
 		if withSCIM {
 			o.SCIMToken = provSCIMToken
+		}
+		if tweak != nil {
+			tweak(o)
 		}
 	})
 	if err != nil {

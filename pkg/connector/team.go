@@ -3,8 +3,6 @@ package connector
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -75,7 +73,7 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	out := make([]*v2.Resource, 0, len(page.Data))
 	ids := make([]string, 0, len(page.Data))
 	for _, t := range page.Data {
-		r, err := b.conn.teamWithChildren(t)
+		r, err := b.conn.teamWithChildren(ctx, orgID, t)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -83,19 +81,32 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		ids = append(ids, t.ID)
 	}
 	b.conn.prefetch.add(ctx, b.conn.scope(opts), ids)
+	teamListing.record(ctx, opts.Session, opts.PageToken.Token, page.Cursor, ids, nil)
 	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
-func teamResource(t miro.Team) (*v2.Resource, error) {
-	return rs.NewGroupResource(displayName(t.Name, t.ID), teamResourceType, t.ID, nil,
-		rs.WithResourceProfile(map[string]any{"team_id": t.ID, "name": clip(t.Name)}))
+func teamResource(t miro.Team) (*v2.Resource, error) { return teamResourceWith(t, nil) }
+
+// teamResourceWith is teamResource with more profile fields (the team's
+// settings, team_settings.go).
+func teamResourceWith(t miro.Team, more map[string]any) (*v2.Resource, error) {
+	profile := map[string]any{"team_id": t.ID, "name": clip(t.Name)}
+	for k, v := range more {
+		profile[k] = v
+	}
+	return rs.NewGroupResource(displayName(t.Name, t.ID), teamResourceType, t.ID, nil, rs.WithResourceProfile(profile))
 }
 
 // teamWithChildren is teamResource that, with --sync-boards, announces the
 // team's boards and projects as child resource types (ChildResourceType),
-// which the SDK then lists per team.
-func (c *Connector) teamWithChildren(t miro.Team) (*v2.Resource, error) {
-	r, err := teamResource(t)
+// which the SDK then lists per team; with --sync-team-settings its profile
+// carries the team's sharing policy (one call per team).
+func (c *Connector) teamWithChildren(ctx context.Context, orgID string, t miro.Team) (*v2.Resource, error) {
+	settings, err := c.teamSettingsProfile(ctx, orgID, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := teamResourceWith(t, settings)
 	if err != nil || !c.syncBoards {
 		return r, err
 	}
@@ -117,7 +128,7 @@ func (b *teamBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.Resour
 	if err != nil {
 		return nil, nil, explain(err, "reading team "+id.GetResource())
 	}
-	r, err := b.conn.teamWithChildren(*t)
+	r, err := b.conn.teamWithChildren(ctx, orgID, *t)
 	return r, rateLimitAnnotations(resp), err
 }
 
@@ -138,37 +149,20 @@ func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncO
 	return out, &rs.SyncOpResults{}, nil
 }
 
-// Page-token phases of a team's grants. Every token the wrapper returns
-// carries one, so a token of one phase is never read as the other's cursor.
-const (
-	teamMembersPhase = "m:"
-	teamGroupsPhase  = "g:"
-)
-
-// Grants pages the team's members, then the user groups attached to it: after
-// the team's member pages, its group pages (list_team_groups) grant the team
-// role to each group, with a GrantExpandable annotation naming the group's
-// member entitlement, so the SDK gives every group member an expanded grant
-// of the team role (sources: the group's member entitlement; a direct
-// member's own grant gains that source too).
+// Grants pages the team's members, then the user groups attached to it when
+// the sync reads links per team (links.go, linkSide): each attached group is
+// granted the team role, expandable to the group's members (sources: the
+// group's member entitlement; a direct member's own grant gains that source
+// too).
 func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	if cursor, ok := strings.CutPrefix(opts.PageToken.Token, teamGroupsPhase); ok {
-		return b.groupGrants(ctx, r, opts, cursor)
-	}
-	out, res, err := b.memberGrants(ctx, r, opts, strings.TrimPrefix(opts.PageToken.Token, teamMembersPhase))
-	if err != nil {
-		return nil, nil, err
-	}
-	if res == nil {
-		res = &rs.SyncOpResults{}
-	}
-	switch {
-	case res.NextPageToken != "":
-		res.NextPageToken = teamMembersPhase + res.NextPageToken
-	case b.conn.teamGroupsWanted(ctx, opts):
-		res.NextPageToken = teamGroupsPhase
-	}
-	return out, res, nil
+	return withLinkPhase(opts.PageToken.Token,
+		func() bool { return b.conn.teamGroupsWanted(ctx, opts) },
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.memberGrants(ctx, r, opts, cursor)
+		},
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.groupGrants(ctx, r, opts, cursor)
+		})
 }
 
 // memberGrants lists the page at cursor of the team's members; every
@@ -228,66 +222,30 @@ func (b *teamBuilder) groupGrants(ctx context.Context, r *v2.Resource, opts rs.S
 		return nil, nil, err
 	}
 	teamID := r.GetId().GetResource()
-	what := "user groups of team " + teamID
-	page, resp, err := fetchPage(ctx, &c.scope(opts).lists, what, cursor,
+	team := &v2.Resource{Id: r.GetId()}
+	return groupLinkPage(ctx, c, opts, "user groups of team "+teamID, cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.TeamGroup], *miro.Response, error) {
 			return c.client.ListTeamGroups(ctx, orgID, teamID, cursor)
-		})
-	if err != nil {
-		if miro.StatusOf(err) == http.StatusForbidden {
-			c.groupsRefused(ctx, opts, err)
-			return nil, &rs.SyncOpResults{}, nil
-		}
-		return nil, nil, explain(err, "listing "+what)
-	}
-	ids := make([]string, 0, len(page.Data))
-	for _, tg := range page.Data {
-		ids = append(ids, tg.GroupID())
-	}
-	// A group this sync did not list (created since, say) is no principal of
-	// this sync: a grant to it would point at nothing.
-	unlisted := unlistedGroups(ctx, opts.Session, ids)
-	team := &v2.Resource{Id: r.GetId()}
-	out := make([]*v2.Grant, 0, len(page.Data))
-	for _, tg := range page.Data {
-		gid := tg.GroupID()
-		if gid == "" {
-			continue
-		}
-		if unlisted[gid] {
-			ctxzap.Extract(ctx).Warn("a user group attached to the team was not in this sync's group listing; leaving the link out",
-				zap.String("team_id", teamID), zap.String("group_id", gid))
-			continue
-		}
-		out = append(out, teamGroupGrant(ctx, team, gid, tg.Role))
-	}
-	next := ""
-	if page.Cursor != "" {
-		next = teamGroupsPhase + page.Cursor
-	}
-	return out, &rs.SyncOpResults{NextPageToken: next, Annotations: rateLimitAnnotations(resp)}, nil
+		},
+		func(tg miro.TeamGroup) (string, string) { return tg.GroupID(), tg.Role },
+		func(ids []string) map[string]bool { return unlistedGroups(ctx, opts.Session, ids) },
+		func(groupID, role string) *v2.Grant { return teamGroupGrant(ctx, team, groupID, role) })
 }
+
+// teamRoleSlugs maps the roles of a team link to the team entitlements.
+var teamRoleSlugs = func() map[string]string {
+	m := map[string]string{}
+	for _, r := range teamRoles {
+		m[r.slug] = r.slug
+	}
+	return m
+}()
 
 // teamGroupGrant grants the team role to the group's member entitlement,
 // expandable to the group's members. An unknown role is kept as member with
 // the raw role in the metadata (as for team members).
 func teamGroupGrant(ctx context.Context, team *v2.Resource, groupID, role string) *v2.Grant {
-	principal := &v2.ResourceId{ResourceType: userGroupResourceType.GetId(), Resource: groupID}
-	opts := []grant.GrantOption{grant.WithAnnotation(&v2.GrantExpandable{
-		EntitlementIds:  []string{groupMemberEntitlementID(groupID)},
-		ResourceTypeIds: []string{userResourceType.GetId()},
-	})}
-	slug := role
-	switch {
-	case role == "":
-		slug = miro.TeamRoleMember
-	case !isKnownTeamRole(role):
-		ctxzap.Extract(ctx).Warn("user group is attached to a team with a role this connector does not know; recording it as member with the raw role in the grant metadata",
-			zap.String("team_id", team.GetId().GetResource()), zap.String("group_id", groupID), zap.String("role", role))
-		slug = miro.TeamRoleMember
-		opts = append(opts, grant.WithGrantMetadata(map[string]any{"miro_team_role": role}))
-	}
-	return grant.NewGrant(team, slug, principal, opts...)
+	return groupLinkGrant(ctx, team, groupID, role, teamRoleSlugs, miro.TeamRoleMember, "miro_team_role")
 }
 
 // fetchTeamMembers fetches one page of a team's members (the prefetcher's

@@ -271,7 +271,8 @@ const (
 	actionArgUserID   = "user_id"
 )
 
-// ResourceActions registers disable and enable (SCIM active=false/true).
+// ResourceActions registers disable and enable (SCIM active=false/true),
+// and the actions of user_actions.go.
 func (b *userBuilder) ResourceActions(ctx context.Context, reg actions.ActionRegistry) error {
 	for _, a := range []struct {
 		name, display, desc string
@@ -292,16 +293,8 @@ func (b *userBuilder) ResourceActions(ctx context.Context, reg actions.ActionReg
 			DisplayName: a.display,
 			Description: a.desc,
 			ActionType:  []v2.ActionType{a.typ},
-			Arguments: []*configv1.Field{configv1.Field_builder{
-				Name: actionArgUserID, DisplayName: "User", Description: "The Miro user (member id)", IsRequired: true,
-				ResourceIdField: configv1.ResourceIdField_builder{
-					Rules: configv1.ResourceIDRules_builder{AllowedResourceTypeIds: []string{userResourceType.GetId()}}.Build(),
-				}.Build(),
-			}.Build()},
-			ReturnTypes: []*configv1.Field{
-				configv1.Field_builder{Name: "success", DisplayName: "Success", BoolField: configv1.BoolField_builder{}.Build()}.Build(),
-				configv1.Field_builder{Name: already, DisplayName: "Already in that state", BoolField: configv1.BoolField_builder{}.Build()}.Build(),
-			},
+			Arguments:   []*configv1.Field{userIDField()},
+			ReturnTypes: []*configv1.Field{boolField("success", "Success"), boolField(already, "Already in that state")},
 		}.Build()
 		active := a.active
 		handler := func(ctx context.Context, args *structpb.Struct) (*structpb.Struct, annotations.Annotations, error) {
@@ -311,7 +304,21 @@ func (b *userBuilder) ResourceActions(ctx context.Context, reg actions.ActionReg
 			return err
 		}
 	}
-	return nil
+	return b.registerOffboardingActions(ctx, reg)
+}
+
+// userIDField is the user argument of the user actions.
+func userIDField() *configv1.Field {
+	return configv1.Field_builder{
+		Name: actionArgUserID, DisplayName: "User", Description: "The Miro user (member id)", IsRequired: true,
+		ResourceIdField: configv1.ResourceIdField_builder{
+			Rules: configv1.ResourceIDRules_builder{AllowedResourceTypeIds: []string{userResourceType.GetId()}}.Build(),
+		}.Build(),
+	}.Build()
+}
+
+func boolField(name, display string) *configv1.Field {
+	return configv1.Field_builder{Name: name, DisplayName: display, BoolField: configv1.BoolField_builder{}.Build()}.Build()
 }
 
 // setActive disables or enables a user; already in that state is success.
@@ -326,29 +333,16 @@ func (b *userBuilder) setActive(ctx context.Context, args *structpb.Struct, acti
 	}
 	doing := verb + " Miro account " + userID
 	c := b.conn
-	if err := c.requireSCIM(doing); err != nil {
-		return nil, nil, err
-	}
-	m, found, err := c.readMember(ctx, userID)
+	m, err := c.scimMember(ctx, userID, doing)
 	if err != nil {
 		return nil, nil, err
-	}
-	if !found {
-		return nil, nil, status.Errorf(codes.NotFound, "%s: user %s is not a member of the Miro organization", doing, userID)
-	}
-	if isGuest(m) {
-		return nil, nil, guestError(m, doing)
 	}
 	if m.Active == active {
 		return actions.NewReturnValues(true, actions.NewBoolReturnField(alreadyKey, true)), nil, nil
 	}
 	_, resp, err := c.client.PatchSCIMUser(ctx, userID, miro.SCIMPatchOp{Op: "replace", Path: "active", Value: active})
 	if miro.IsNotFound(err) {
-		_, err = c.afterSCIMNotFound(ctx, userID, doing, err, nil)
-		if err == nil {
-			err = status.Errorf(codes.NotFound, "%s: user %s is no longer a member of the Miro organization", doing, userID)
-		}
-		return nil, nil, err
+		return nil, nil, c.scimLost(ctx, userID, doing, err)
 	}
 	if err != nil {
 		return nil, nil, explain(err, doing)

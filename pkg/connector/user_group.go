@@ -79,7 +79,7 @@ func (b *userGroupBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.S
 		}
 		out = append(out, r)
 	}
-	recordGroups(ctx, opts.Session, page)
+	recordGroups(ctx, opts.Session, opts.PageToken.Token, page)
 	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
@@ -109,15 +109,29 @@ func groupMemberEntitlementID(groupID string) string {
 	return ent.NewEntitlementID(&v2.Resource{Id: &v2.ResourceId{ResourceType: userGroupResourceType.GetId(), Resource: groupID}}, groupMemberSlug)
 }
 
-// Grants lists one page of the group's members; every member is one grant.
+// Grants lists the group's members, every member one grant; then, when the
+// sync reads group-to-team links per group (link_side.go), the teams the
+// group is attached to.
 func (b *userGroupBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return withLinkPhase(opts.PageToken.Token,
+		func() bool { return b.conn.groupTeamsWanted(ctx, opts) },
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.memberGrants(ctx, r, opts, cursor)
+		},
+		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.conn.groupTeamGrants(ctx, r, opts, cursor)
+		})
+}
+
+// memberGrants lists one page of the group's members.
+func (b *userGroupBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs, cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	orgID, err := b.conn.OrgID(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	groupID := r.GetId().GetResource()
 	what := "members of user group " + groupID
-	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, opts.PageToken.Token,
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.GroupMember], *miro.Response, error) {
 			return b.conn.client.ListGroupMembers(ctx, orgID, groupID, cursor)
 		})
@@ -248,31 +262,25 @@ func (c *Connector) groupsRefused(ctx context.Context, opts rs.SyncOpAttrs, err 
 	}
 }
 
-// recordGroups remembers which groups this sync listed, so team-group links
-// can be checked against them (and skipped when the org has no groups).
-func recordGroups(ctx context.Context, ss sessions.SessionStore, page *miro.Page[miro.Group]) {
-	if ss == nil {
-		return
-	}
-	keys := make(map[string][]byte, len(page.Data)+2)
+// recordGroups remembers which groups this sync listed and how many, so
+// links can be checked against them (and skipped when the org has no groups).
+func recordGroups(ctx context.Context, ss sessions.SessionStore, token string, page *miro.Page[miro.Group]) {
+	ids := make([]string, 0, len(page.Data))
 	for _, g := range page.Data {
-		keys[groupIDKeyPrefix+g.ID] = []byte{1}
+		ids = append(ids, g.ID)
 	}
-	if len(page.Data) > 0 {
-		keys[groupsAnyKey] = []byte{1}
+	var extra map[string][]byte
+	if len(ids) > 0 {
+		extra = map[string][]byte{groupsAnyKey: {1}}
 	}
-	if page.Cursor == "" {
-		keys[groupsListedKey] = []byte{1}
-	}
-	if err := ss.SetMany(ctx, keys); err != nil {
-		ctxzap.Extract(ctx).Debug("recording listed user groups failed; team-group links will not be checked against them", zap.Error(err))
-	}
+	groupListing.record(ctx, ss, token, page.Cursor, ids, extra)
 }
 
-// teamGroupsWanted reports whether the groups attached to teams must be read
-// in this sync: not when user groups are not synced, when Miro refused them,
-// or when the sync listed every group and there were none.
-func (c *Connector) teamGroupsWanted(ctx context.Context, opts rs.SyncOpAttrs) bool {
+// groupLinksWanted reports whether the links of user groups (to teams,
+// boards and projects) must be read in this sync: not when user groups are
+// not synced, when Miro refused them, or when the sync listed every group and
+// there were none.
+func (c *Connector) groupLinksWanted(ctx context.Context, opts rs.SyncOpAttrs) bool {
 	if c.noTeamGroups {
 		return false
 	}
@@ -299,36 +307,9 @@ func (c *Connector) teamGroupsWanted(ctx context.Context, opts rs.SyncOpAttrs) b
 }
 
 // unlistedGroups returns the ids this sync's complete group listing did not
-// hold; nil when the sync has not listed every group (a targeted sync, say),
-// since a missing id proves nothing then.
+// hold (see listing.unlisted).
 func unlistedGroups(ctx context.Context, ss sessions.SessionStore, ids []string) map[string]bool {
-	if ss == nil || len(ids) == 0 {
-		return nil
-	}
-	found := map[string]bool{}
-	keys := []string{groupsListedKey}
-	for _, id := range ids {
-		keys = append(keys, groupIDKeyPrefix+id)
-	}
-	for start := 0; start < len(keys); start += 100 { // the session store takes 100 keys per call
-		got, _, err := ss.GetMany(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return nil
-		}
-		for k := range got {
-			found[k] = true
-		}
-	}
-	if !found[groupsListedKey] {
-		return nil
-	}
-	out := map[string]bool{}
-	for _, id := range ids {
-		if !found[groupIDKeyPrefix+id] {
-			out[id] = true
-		}
-	}
-	return out
+	return groupListing.unlisted(ctx, ss, ids)
 }
 
 // nonMembers returns which of ids are not org members, as the team syncer

@@ -159,3 +159,14 @@ func (c *Client) ListProjectMembers(ctx context.Context, orgID, teamID, projectI
 	return list[ProjectMember](ctx, c, restCall(http.MethodGet, Level1, ScopeProjectsRead,
 		"/v2/orgs/%s/teams/%s/projects/%s/members", orgID, teamID, projectID), cursor)
 }
+
+// GetBoard returns one board (GET /v2/boards/{board_id}, Level 1).
+func (c *Client) GetBoard(ctx context.Context, boardID string) (*Board, *Response, error) {
+	return call[Board](ctx, c, restCall(http.MethodGet, Level1, ScopeBoardsRead, "/v2/boards/%s", boardID))
+}
+
+// GetProject returns one project of a team (GET …/teams/{team_id}/projects/{project_id}, Level 1).
+func (c *Client) GetProject(ctx context.Context, orgID, teamID, projectID string) (*Project, *Response, error) {
+	return call[Project](ctx, c, restCall(http.MethodGet, Level1, ScopeProjectsRead,
+		"/v2/orgs/%s/teams/%s/projects/%s", orgID, teamID, projectID))
+}

@@ -19,6 +19,7 @@ const (
 	ScopeBoardsRead   = "boards:read"
 	ScopeProjectsRead = "projects:read"
 	ScopeAuditLogs    = "auditlogs:read"
+	ScopeSessionsDel  = "sessions:delete"
 	ScopeSCIM         = "SCIM"
 )
 
