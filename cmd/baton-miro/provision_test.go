@@ -273,3 +273,17 @@ func TestBinaryProvisioningRefusals(t *testing.T) {
 	b.refused("", anyFailure, actionArgs("disable_user", pAlice), "FailedPrecondition", "--miro-scim-access-token")
 	b.sync() // nothing changed
 }
+
+// TestBinaryResetSessions: the offboarding action through the real binary's
+// one-shot flags, twice (idempotent), reaches Miro each time.
+func TestBinaryResetSessions(t *testing.T) {
+	b := newBinProv(t)
+	b.sync()
+	b.ok(actionArgs("reset_sessions", pAlice)...)
+	if n := b.sim.SessionResets(pAlice); n != 2 {
+		t.Fatalf("%d session resets for alice after two runs, want 2", n)
+	}
+	if n := b.writes(); n != 0 {
+		t.Errorf("signing out changed the org: %d write calls (%v)", n, b.sim.Counts())
+	}
+}
