@@ -140,7 +140,8 @@ func run() error {
 	org := mirosim.Generate(mirosim.GenOptions{Seed: 14, Users: *users, Teams: *teams})
 	ck.sim = mirosim.New(org, mirosim.Options{Token: restToken, SCIMToken: scimToken, Credits: -1})
 	c1dir := filepath.Join(*work, "c1sim")
-	if err := os.MkdirAll(c1dir, 0o750); err != nil {
+	// World-readable: the container runs as uid 65532 and reads the CA from here.
+	if err := os.MkdirAll(c1dir, 0o755); err != nil { // #nosec G301 -- holds only the stand-in's public CA
 		return err
 	}
 	if ck.c1, err = c1sim.New(c1sim.Options{Dir: c1dir, HeartbeatTimeout: 5 * time.Second}); err != nil {
