@@ -22,8 +22,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// describe reduces an event to "kind resource-type/id[/slug] principal" for table tests.
-func describe(ev *v2.Event) string {
+// DescribeEvent reduces an event to "kind resource-type/id principal" for the
+// feed's tests, in this package and in connector_test.
+func DescribeEvent(ev *v2.Event) string {
 	switch {
 	case ev.GetUsageEvent() != nil:
 		a := ev.GetUsageEvent().GetActorResource().GetId()
@@ -120,7 +121,7 @@ func TestAuditMapping(t *testing.T) {
 		got, reason := mapAuditEvent(&c.in)
 		desc := ""
 		if got != nil {
-			desc = describe(got)
+			desc = DescribeEvent(got)
 			if got.GetId() != c.in.ID || !got.GetOccurredAt().AsTime().Equal(at.Time) {
 				t.Errorf("%s: id %q at %v", c.in.Event, got.GetId(), got.GetOccurredAt().AsTime())
 			}
@@ -368,7 +369,7 @@ func TestAuditMalformed(t *testing.T) {
 	}
 	var got []string
 	for _, ev := range evs {
-		got = append(got, describe(ev))
+		got = append(got, DescribeEvent(ev))
 	}
 	if strings.Join(got, ",") != "usage user/1,usage user/5" || st.HasMore {
 		t.Errorf("events %v, more %v", got, st.HasMore)

@@ -157,29 +157,12 @@ func TestAuditFeedSeesProvisioning(t *testing.T) {
 		evs, cursor = readFeed(e.ctx, t, e.srv, time.Time{}, cursor)
 		var got []string
 		for _, ev := range evs {
-			got = append(got, describeEvent(ev))
+			got = append(got, connector.DescribeEvent(ev))
 		}
 		if !strings.Contains(strings.Join(got, "|"), c.want) {
 			t.Errorf("%s: the next read gave %v; want %q", c.name, got, c.want)
 		}
 	}
-}
-
-func describeEvent(ev *v2.Event) string {
-	switch {
-	case ev.GetUsageEvent() != nil:
-		return "usage user/" + ev.GetUsageEvent().GetActorResource().GetId().GetResource()
-	case ev.GetResourceChangeEvent() != nil:
-		r := ev.GetResourceChangeEvent().GetResourceId()
-		return "change " + r.GetResourceType() + "/" + r.GetResource()
-	case ev.GetCreateGrantEvent() != nil:
-		g := ev.GetCreateGrantEvent()
-		return "grant " + g.GetEntitlement().GetId() + " to " + g.GetPrincipal().GetId().GetResource()
-	case ev.GetCreateRevokeEvent() != nil:
-		g := ev.GetCreateRevokeEvent()
-		return "revoke " + g.GetEntitlement().GetId() + " from " + g.GetPrincipal().GetId().GetResource()
-	}
-	return "?"
 }
 
 // TestAuditFeedScopeMissing: without auditlogs:read the feed fails at once (one call) naming the scope and
