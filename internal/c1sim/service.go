@@ -192,9 +192,9 @@ func (b *batonService) Heartbeat(_ context.Context, req *v1.BatonServiceHeartbea
 	s := b.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.tasks[req.GetTaskId()]
-	if !ok {
-		return nil, status.Errorf(codes.NotFound, "c1sim: no task %q", req.GetTaskId())
+	r, err := s.taskLocked(req.GetTaskId())
+	if err != nil {
+		return nil, err
 	}
 	if r.state.Status != Running {
 		// ConductorOne no longer expects work on it (finished, or handed to another attempt).
@@ -213,9 +213,9 @@ func (b *batonService) FinishTask(_ context.Context, req *v1.BatonServiceFinishT
 	s := b.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.tasks[req.GetTaskId()]
-	if !ok {
-		return nil, status.Errorf(codes.NotFound, "c1sim: no task %q", req.GetTaskId())
+	r, err := s.taskLocked(req.GetTaskId())
+	if err != nil {
+		return nil, err
 	}
 	r.state.FinishCalls++
 	if r.state.Done() {
@@ -298,4 +298,13 @@ func (b *batonService) UploadAsset(stream grpc.ClientStreamingServer[v1.BatonSer
 	s.notifyLocked()
 	s.mu.Unlock()
 	return stream.SendAndClose(&v1.BatonServiceUploadAssetResponse{})
+}
+
+// taskLocked is the task a call names, or NotFound. The caller holds s.mu.
+func (s *Server) taskLocked(id string) (*taskRecord, error) {
+	r, ok := s.tasks[id]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "c1sim: no task %q", id)
+	}
+	return r, nil
 }
