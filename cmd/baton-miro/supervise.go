@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -105,16 +107,7 @@ func (s *supervisor) run() int {
 		}
 	}
 
-	base := flags.tempDir
-	if base == "" {
-		base = s.getenv("BATON_TMPDIR")
-	}
-	if base == "" {
-		base = s.getenv("TMPDIR")
-	}
-	if base == "" {
-		base = os.TempDir()
-	}
+	base := cmp.Or(flags.tempDir, s.getenv("BATON_TMPDIR"), s.getenv("TMPDIR"), os.TempDir())
 	private, err := os.MkdirTemp(base, "baton-miro-")
 	if err != nil {
 		s.say("cannot create a temporary directory in %s (set TMPDIR or --c1z-temp-dir to a writable directory): %v", base, err)
@@ -124,11 +117,10 @@ func (s *supervisor) run() int {
 
 	args := s.args
 	if flags.tempDirIsFlag { // the flag beats the environment: the last one given wins
-		args = append(args[:len(args):len(args)], "--c1z-temp-dir="+private)
+		args = slices.Concat(args, []string{"--c1z-temp-dir=" + private})
 	}
-	env := make([]string, 0, len(s.env)+4)
-	env = append(env, s.env...)
-	env = append(env, childEnv+"=1", "TMPDIR="+private, "BATON_TMPDIR="+private, "BATON_C1Z_TEMP_DIR="+private)
+	env := slices.Concat(s.env, []string{childEnv + "=1",
+		"TMPDIR=" + private, "BATON_TMPDIR=" + private, "BATON_C1Z_TEMP_DIR=" + private})
 
 	logs := newLogFiles(flags.logPaths)
 	o, err := s.runChild(args, env)
