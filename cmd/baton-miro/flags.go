@@ -20,6 +20,7 @@ type runFlags struct {
 	file          string   // -f/--file, the c1z of a one-shot run
 	tempDir       string   // --c1z-temp-dir, "" when unset
 	tempDirIsFlag bool     // set on the command line (which beats the environment)
+	logLevel      string   // --log-level, "" when unset
 	logPaths      []string // --log-path, "" = stderr
 }
 
@@ -41,7 +42,7 @@ func peekFlags(args []string, getenv func(string) string) runFlags {
 	fs.ParseErrorsAllowlist.UnknownFlags = true
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	for _, name := range append([]string{"client-id", "c1z-temp-dir"}, operationFlags...) {
+	for _, name := range append([]string{"client-id", "c1z-temp-dir", "log-level"}, operationFlags...) {
 		fs.String(name, "", "")
 	}
 	for _, name := range append([]string{"skip-entitlements-and-grants"}, operationSwitches...) {
@@ -68,6 +69,7 @@ func peekFlags(args []string, getenv func(string) string) runFlags {
 		file:          value("file"),
 		tempDir:       value("c1z-temp-dir"),
 		tempDirIsFlag: fs.Changed("c1z-temp-dir"),
+		logLevel:      value("log-level"),
 	}
 	if f.file == "" {
 		f.file = "sync.c1z"

@@ -48,6 +48,7 @@ func TestPeekFlags(t *testing.T) {
 		want runFlags
 	}{
 		{"defaults", nil, nil, runFlags{file: "sync.c1z"}},
+		{"log level", []string{"--log-level", "debug"}, nil, runFlags{file: "sync.c1z", logLevel: "debug"}},
 		{"short file", []string{"-f", "/out/x.c1z", "--workers", "4"}, nil, runFlags{file: "/out/x.c1z"}},
 		{"long file=", []string{"--file=y.c1z"}, nil, runFlags{file: "y.c1z"}},
 		{"file from the environment", nil, map[string]string{"BATON_FILE": "e.c1z"}, runFlags{file: "e.c1z"}},

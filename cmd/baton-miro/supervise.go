@@ -100,6 +100,13 @@ func (s *supervisor) say(format string, a ...any) {
 
 func (s *supervisor) run() int {
 	flags := peekFlags(s.args, s.getenv)
+	// The exit status is decided from the SDK's error-level failure line; a
+	// level above error would hide it and let the SDK's racy exit 0 stand.
+	switch strings.ToLower(flags.logLevel) {
+	case "dpanic", "panic", "fatal":
+		s.say("--log-level %s hides the errors the exit status is decided from: use error or lower", flags.logLevel)
+		return exitInvalidArgument
+	}
 	if !flags.service && !flags.operation {
 		if err := checkWritable(flags.file); err != nil {
 			s.say("%v", err)

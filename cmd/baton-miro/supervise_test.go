@@ -158,6 +158,25 @@ func TestSupervisorRefusesUnwritableOutput(t *testing.T) {
 	}
 }
 
+// TestSupervisorRefusesLogLevelAboveError: such a level would hide the
+// failure line the exit status is decided from.
+func TestSupervisorRefusesLogLevelAboveError(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--log-level", "fatal"}, {"--log-level=PANIC"}} {
+		s := &supervisor{exe: "/nonexistent", args: args, env: cleanEnv(), stderr: &syncBuffer{}}
+		if code := s.run(); code != exitInvalidArgument {
+			t.Errorf("%v: exit %d, want %d", args, code, exitInvalidArgument)
+		}
+		if got := s.stderr.(*syncBuffer).String(); !strings.Contains(got, "use error or lower") {
+			t.Errorf("%v: %q", args, got)
+		}
+	}
+	env := append(cleanEnv(), "BATON_LOG_LEVEL=dpanic")
+	if code := (&supervisor{exe: "/nonexistent", env: env, stderr: &syncBuffer{}}).run(); code != exitInvalidArgument {
+		t.Errorf("BATON_LOG_LEVEL=dpanic: exit %d, want %d", code, exitInvalidArgument)
+	}
+}
+
 func TestSupervised(t *testing.T) {
 	t.Parallel()
 	none := func(string) string { return "" }
