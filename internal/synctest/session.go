@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	baton_v1 "github.com/conductorone/baton-sdk/pb/c1/connectorapi/baton/v1"
 	"github.com/conductorone/baton-sdk/pkg/cli"
@@ -13,7 +14,9 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/types/sessions"
 	"github.com/conductorone/baton-sdk/pkg/ugrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 )
 
@@ -60,7 +63,8 @@ func newSessionService(ctx context.Context) (*sessionService, error) {
 	cached := cli.NewLazyCachingSessionStore(func(ctx context.Context, opt ...sessions.SessionStoreConstructorOption) (sessions.SessionStore, error) {
 		return session.NewGRPCSessionStore(ctx, client, opt...)
 	}, nil)
-	s.store = partialGetMany{cached}
+	every, _ := ctx.Value(sessionFaultsKey{}).(int)
+	s.store = &testStore{SessionStore: cached, every: every}
 	return s, nil
 }
 
@@ -91,21 +95,66 @@ func (s *sessionService) close() {
 	s.gs.Stop()
 }
 
-// partialGetMany answers a GetMany of more than one key with the first half
-// of its keys (sorted) and returns the others as unprocessed.
-type partialGetMany struct{ sessions.SessionStore }
+// WithSessionFaults returns a context under which Sync's session store fails
+// every nth call of the connector (gRPC Unavailable, as a store briefly away),
+// after the SDK's request validation would have passed it.
+func WithSessionFaults(ctx context.Context, every int) context.Context {
+	return context.WithValue(ctx, sessionFaultsKey{}, every)
+}
 
-func (p partialGetMany) GetMany(ctx context.Context, keys []string, opt ...sessions.SessionStoreOption) (map[string][]byte, []string, error) {
+type sessionFaultsKey struct{}
+
+// testStore is what the connector gets: the binary's store, with part of
+// every GetMany of two or more keys answered as unprocessed (the first half
+// of its keys, sorted, are processed) and the faults of WithSessionFaults.
+type testStore struct {
+	sessions.SessionStore
+	every int
+	calls atomic.Int64
+}
+
+func (s *testStore) fault() error {
+	if s.every > 0 && s.calls.Add(1)%int64(s.every) == 0 {
+		return status.Error(codes.Unavailable, "synctest: the session store is briefly away")
+	}
+	return nil
+}
+
+func (s *testStore) GetMany(ctx context.Context, keys []string, opt ...sessions.SessionStoreOption) (map[string][]byte, []string, error) {
+	if err := s.fault(); err != nil {
+		return nil, nil, err
+	}
 	if len(keys) < 2 {
-		return p.SessionStore.GetMany(ctx, keys, opt...)
+		return s.SessionStore.GetMany(ctx, keys, opt...)
 	}
 	sorted := slices.Clone(keys)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
 	half := (len(sorted) + 1) / 2
-	got, unprocessed, err := p.SessionStore.GetMany(ctx, sorted[:half], opt...)
+	got, unprocessed, err := s.SessionStore.GetMany(ctx, sorted[:half], opt...)
 	if err != nil {
 		return nil, nil, err
 	}
 	return got, append(unprocessed, sorted[half:]...), nil
+}
+
+func (s *testStore) Get(ctx context.Context, key string, opt ...sessions.SessionStoreOption) ([]byte, bool, error) {
+	if err := s.fault(); err != nil {
+		return nil, false, err
+	}
+	return s.SessionStore.Get(ctx, key, opt...)
+}
+
+func (s *testStore) Set(ctx context.Context, key string, value []byte, opt ...sessions.SessionStoreOption) error {
+	if err := s.fault(); err != nil {
+		return err
+	}
+	return s.SessionStore.Set(ctx, key, value, opt...)
+}
+
+func (s *testStore) SetMany(ctx context.Context, values map[string][]byte, opt ...sessions.SessionStoreOption) error {
+	if err := s.fault(); err != nil {
+		return err
+	}
+	return s.SessionStore.SetMany(ctx, values, opt...)
 }

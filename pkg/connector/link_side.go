@@ -2,7 +2,6 @@ package connector
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -28,7 +27,8 @@ import (
 // a page's count is written only after its ids, and only when the count of
 // the page before it was read back. A listing is complete (its listedKey set)
 // only when every page's ids reached the store; until then no id is ever
-// taken as unlisted, and the links are read per team.
+// taken as unlisted, and the links are read per team. A store that does not
+// answer which side to read makes each side read them.
 
 // listing is how one listing of a sync is recorded in the session store.
 type listing struct {
@@ -139,10 +139,9 @@ func (l listing) unlisted(ctx context.Context, ss sessions.SessionStore, ids []s
 }
 
 // linksPerGroup reports whether this sync reads group-to-team links per
-// group: both listings complete and fewer groups than teams. The team and
-// group syncers must decide alike, or links would be read by neither: the
-// first answer of a sync is kept in its scope, and a store that does not
-// answer fails the call (the SDK retries it) rather than guess.
+// group: both listings complete and fewer groups than teams. The first answer
+// of a sync is kept in its scope, so the team and group syncers decide alike.
+// An error means the store did not answer.
 func (c *Connector) linksPerGroup(ctx context.Context, opts rs.SyncOpAttrs) (bool, error) {
 	if opts.SyncID == "" { // no sync to remember it for
 		return linksPerGroupIn(ctx, opts.Session)
@@ -170,34 +169,41 @@ func (c *Connector) linksPerGroup(ctx context.Context, opts rs.SyncOpAttrs) (boo
 // linksPerGroupIn decides from the listings recorded in the session store.
 func linksPerGroupIn(ctx context.Context, ss sessions.SessionStore) (bool, error) {
 	groups, ok, err := groupListing.total(ctx, ss)
-	if err == nil && ok {
-		var teams int
-		teams, ok, err = teamListing.total(ctx, ss)
-		if err == nil {
-			return ok && groups < teams, nil
-		}
+	if err != nil || !ok {
+		return false, err
 	}
+	teams, ok, err := teamListing.total(ctx, ss)
+	if err != nil || !ok {
+		return false, err
+	}
+	return groups < teams, nil
+}
+
+// linkSideWanted reports whether one side (perGroup or per team) reads the
+// links. When the store cannot say which side this sync reads, each side
+// reads them: a link read twice is the same grant, stored once; a link read
+// by neither would be lost.
+func (c *Connector) linkSideWanted(ctx context.Context, opts rs.SyncOpAttrs, perGroupSide bool) bool {
+	if !c.groupLinksWanted(ctx, opts) {
+		return false
+	}
+	perGroup, err := c.linksPerGroup(ctx, opts)
 	if err != nil {
-		return false, fmt.Errorf("deciding which side of the group-to-team links to read: %w", err)
+		ctxzap.Extract(ctx).Warn("the session store did not say which side of the group-to-team links this sync reads; "+
+			"reading them from this side too (more API calls, no lost link)", zap.Error(err))
+		return true
 	}
-	return false, nil
+	return perGroup == perGroupSide
 }
 
 // teamGroupsWanted: the links read per team (team.go).
-func (c *Connector) teamGroupsWanted(ctx context.Context, opts rs.SyncOpAttrs) (bool, error) {
-	if !c.groupLinksWanted(ctx, opts) {
-		return false, nil
-	}
-	perGroup, err := c.linksPerGroup(ctx, opts)
-	return !perGroup, err
+func (c *Connector) teamGroupsWanted(ctx context.Context, opts rs.SyncOpAttrs) bool {
+	return c.linkSideWanted(ctx, opts, false)
 }
 
 // groupTeamsWanted: the links read per group (user_group.go).
-func (c *Connector) groupTeamsWanted(ctx context.Context, opts rs.SyncOpAttrs) (bool, error) {
-	if !c.groupLinksWanted(ctx, opts) {
-		return false, nil
-	}
-	return c.linksPerGroup(ctx, opts)
+func (c *Connector) groupTeamsWanted(ctx context.Context, opts rs.SyncOpAttrs) bool {
+	return c.linkSideWanted(ctx, opts, true)
 }
 
 // groupTeamGrants lists one page of the teams a group is attached to; each

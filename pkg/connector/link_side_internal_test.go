@@ -169,6 +169,9 @@ func TestListingNeverProvesWhatFailed(t *testing.T) {
 	if _, err := c.linksPerGroup(ctx, opts); err == nil || !strings.Contains(err.Error(), "session store") {
 		t.Errorf("an unreadable store decided the link side: %v", err)
 	}
+	if !c.teamGroupsWanted(ctx, opts) || !c.groupTeamsWanted(ctx, opts) {
+		t.Error("with the side unknown, a side skipped the links")
+	}
 	ss.failOn = nil
 	perGroup, err := c.linksPerGroup(ctx, opts)
 	if err != nil || !perGroup {
@@ -177,6 +180,9 @@ func TestListingNeverProvesWhatFailed(t *testing.T) {
 	ss.failOn = func([]string) bool { return true }
 	if again, err := c.linksPerGroup(ctx, opts); err != nil || !again {
 		t.Errorf("the decision of a sync changed with the store: %v, %v", again, err)
+	}
+	if c.teamGroupsWanted(ctx, opts) || !c.groupTeamsWanted(ctx, opts) {
+		t.Error("once decided per group, the team side still reads links")
 	}
 }
 

@@ -9,6 +9,9 @@ import (
 
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
+	"github.com/conductorone/baton-miro/internal/synctest"
+	"github.com/conductorone/baton-miro/pkg/connector"
+	"github.com/conductorone/baton-miro/pkg/miro"
 )
 
 // TestSyncLinksFromTheCheaperSide: group-to-team links are read per group
@@ -49,5 +52,41 @@ func TestSyncLinksFromTheCheaperSide(t *testing.T) {
 				t.Logf("%d groups, %d teams, %d links: %d calls per group, %d per team", len(org.Groups), len(org.Teams), links, gt, tg)
 			})
 		}
+	}
+}
+
+// TestSyncWithAFailingSessionStore: a session store that fails every few
+// calls (as one briefly away) costs calls, never data: the c1z is exact, with
+// every link, group share and SCIM name, whichever bookkeeping call failed.
+func TestSyncWithAFailingSessionStore(t *testing.T) {
+	for _, every := range []int{9, 13} {
+		t.Run(fmt.Sprintf("every %d calls", every), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			sim, org := startSim(t, mirosim.GenOptions{Seed: 97, Users: 300, Teams: 60, Groups: 20, Boards: true, GroupShares: true},
+				mirosim.Options{Credits: -1, SCIMToken: "scim-secret"})
+			got, err := simtest.SyncAndReadWith(synctest.WithSessionFaults(ctx, every), sim, simToken, filepath.Join(t.TempDir(), "sync.c1z"), 4,
+				[]connector.Option{connector.WithSyncBoards(true)}, func(o *miro.Options) { o.SCIMToken = "scim-secret" })
+			if err != nil {
+				t.Fatalf("sync: %v", err)
+			}
+			if diff := simtest.ExpectParts(org, simtest.Parts{Boards: true}).Diff(got); diff != "" {
+				t.Fatalf("c1z differs from the simulated org:\n%s", diff)
+			}
+			named := 0
+			for _, m := range org.Members {
+				guest := m.Role == "organization_external_user" || m.Role == "organization_team_guest_user"
+				if guest || m.DisplayName == "" {
+					continue
+				}
+				named++
+				if name := got.Resources["user"][m.ID].GetDisplayName(); name != m.DisplayName {
+					t.Errorf("user %s is named %q, want %q from SCIM", m.ID, name, m.DisplayName)
+				}
+			}
+			if named == 0 {
+				t.Fatal("no member has a SCIM name to check")
+			}
+		})
 	}
 }

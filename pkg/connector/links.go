@@ -71,7 +71,7 @@ func groupLinkPage[T any](ctx context.Context, c *Connector, opts rs.SyncOpAttrs
 // withLinkPhase runs the member phase of a resource's grants (tokens
 // membersPhase, or none from before phases existed) and then, when wanted,
 // its link phase. members pages by the cursor it is given.
-func withLinkPhase(token string, wanted func() (bool, error),
+func withLinkPhase(token string, wanted func() bool,
 	members func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error),
 	links func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error),
 ) ([]*v2.Grant, *rs.SyncOpResults, error) {
@@ -85,15 +85,10 @@ func withLinkPhase(token string, wanted func() (bool, error),
 	if res == nil {
 		res = &rs.SyncOpResults{}
 	}
-	if res.NextPageToken != "" {
+	switch {
+	case res.NextPageToken != "":
 		res.NextPageToken = membersPhase + res.NextPageToken
-		return out, res, nil
-	}
-	want, err := wanted()
-	if err != nil {
-		return nil, nil, err
-	}
-	if want {
+	case wanted():
 		res.NextPageToken = linkPhase
 	}
 	return out, res, nil

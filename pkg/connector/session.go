@@ -41,12 +41,23 @@ func sessionGetMany(ctx context.Context, ss sessions.SessionStore, keys []string
 	keys = slices.Clone(keys)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	got, err := session.UnrollGetMany[[]byte](ctx, ss, keys)
-	if err != nil {
-		return nil, fmt.Errorf("reading %d keys from the sync's session store: %w", len(keys), err)
+	var err error
+	for range sessionReadAttempts {
+		var got map[string][]byte
+		if got, err = session.UnrollGetMany[[]byte](ctx, ss, keys); err == nil {
+			return got, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return got, nil
+	return nil, fmt.Errorf("reading %d keys from the sync's session store: %w", len(keys), err)
 }
+
+// sessionReadAttempts: the store is in this process's parent, on loopback; a
+// read that failed is asked again at once, a few times, before the caller
+// pays for it (with API calls, or a failed call the SDK retries).
+const sessionReadAttempts = 3
 
 // sessionSetMany writes pairs in requests of at most 100 pairs (and under the
 // service's message size). On an error some pairs may have been written.

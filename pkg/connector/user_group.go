@@ -114,7 +114,7 @@ func groupMemberEntitlementID(groupID string) string {
 // group is attached to.
 func (b *userGroupBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
-		func() (bool, error) { return b.conn.groupTeamsWanted(ctx, opts) },
+		func() bool { return b.conn.groupTeamsWanted(ctx, opts) },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.memberGrants(ctx, r, opts, cursor)
 		},
