@@ -29,6 +29,9 @@ type GenOptions struct {
 	// every team varied settings (without it every team has DefaultTeamSettings). Each draws from a PRNG stream
 	// of its own, so neither changes anything the other options produce.
 	GroupShares, TeamSettings bool
+	// Classification turns on data classification with a few labels and labels most boards (it needs Boards),
+	// from a PRNG stream of its own.
+	Classification bool
 }
 
 // genEpoch anchors every generated timestamp so the output never depends on the wall clock.
@@ -248,6 +251,9 @@ func Generate(o GenOptions) *Org {
 	}
 	if o.TeamSettings {
 		org.TeamSettings = generateTeamSettings(o, org.Teams)
+	}
+	if o.Classification {
+		generateClassification(o, org)
 	}
 	return org
 }
