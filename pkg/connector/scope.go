@@ -38,6 +38,7 @@ type syncScope struct {
 	summary      *summaryCall        // the sync's one walk of the member list (members.go)
 	memberIDs    map[string]struct{} // every org member id, once walked
 	groupsDenied bool                // Miro refused user groups in this sync (warned once)
+	labels       labelCache          // the org's classification labels, read once (classification.go)
 
 	// Guarded by syncScopes.mu.
 	active   int       // SDK calls of this sync running now
