@@ -252,6 +252,9 @@ func (s *Server) removeBoardMember(c *call) {
 			return c.refuse(http.StatusBadRequest, "invalidParameters", "The board owner cannot be removed from the board")
 		}
 		b.Members = slices.Delete(b.Members, j, j+1)
+		// The spec declares an application/json content for this 204 (unlike the other deletes): the type,
+		// with the empty body a 204 has.
+		c.w.Header().Set("Content-Type", "application/json")
 		return c.reply(http.StatusNoContent, nil)
 	})
 }
