@@ -215,7 +215,7 @@ func TestClassificationRoutes(t *testing.T) {
 		t.Errorf("settings %+v", set)
 	}
 	var l struct{ ID, Name, Type string }
-	s.get(s.orgPath("/teams/1/boards/" + url.PathEscape("uXjVa=") + "/data-classification")).json(t, &l)
+	s.get(s.orgPath("/teams/1/boards/"+url.PathEscape("uXjVa=")+"/data-classification")).json(t, &l)
 	if l.ID != "900" || l.Name != "Confidential" {
 		t.Errorf("label %+v", l)
 	}
