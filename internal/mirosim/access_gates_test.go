@@ -12,7 +12,6 @@ import (
 // Enterprise and Company Admin gates of the org routes and the org id check.
 func TestIssue24RouteGates(t *testing.T) {
 	org := accessOrg()
-	const dave = "3458764500000000004"
 	board := "/v2/boards/" + url.PathEscape("uXjVa=")
 	orgp := "/v2/orgs/" + org.ID
 	pm := orgp + "/teams/1/projects/500/members"
