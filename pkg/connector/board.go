@@ -162,7 +162,7 @@ func boardResource(bd miro.Board, team *v2.ResourceId) (*v2.Resource, error) {
 
 // Entitlements are the board roles; they cost no API call.
 func (b *boardBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	return roleEntitlements(r, "board", boardRoles), &rs.SyncOpResults{}, nil
+	return roleEntitlements(r, "board", boardRoles, boardShareSlugs), &rs.SyncOpResults{}, nil
 }
 
 // Grants pages the board's members, then the user groups the board is shared
@@ -203,12 +203,20 @@ func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs
 	return out, &rs.SyncOpResults{NextPageToken: offsetToken(page.NextOffset()), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
-// roleEntitlements builds one entitlement per role of a board or project.
-func roleEntitlements(r *v2.Resource, noun string, roles []roleDef) []*v2.Entitlement {
+// roleEntitlements builds one entitlement per role of a board or project. A
+// role Miro also shares with user groups (shares: share role → slug) is
+// grantable to user groups too (board_access.go).
+func roleEntitlements(r *v2.Resource, noun string, roles []roleDef, shares map[string]string) []*v2.Entitlement {
 	out := make([]*v2.Entitlement, 0, len(roles))
 	for _, role := range roles {
+		to := []*v2.ResourceType{userResourceType}
+		for _, slug := range shares {
+			if slug == role.slug {
+				to = append(to, userGroupResourceType)
+			}
+		}
 		out = append(out, ent.NewAssignmentEntitlement(r, role.slug,
-			ent.WithGrantableTo(userResourceType),
+			ent.WithGrantableTo(to...),
 			ent.WithDisplayName(fmt.Sprintf("%s %s %s", r.GetDisplayName(), noun, role.name)),
 			ent.WithDescription(fmt.Sprintf("%s %s", role.description, r.GetDisplayName())),
 		))
