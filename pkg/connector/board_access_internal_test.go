@@ -3,7 +3,10 @@ package connector
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 )
@@ -77,6 +80,36 @@ func TestClassificationFields(t *testing.T) {
 	for _, tt := range tests {
 		if got := classificationFields(context.Background(), org, tt.label); fmt.Sprint(got) != fmt.Sprint(tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestAccessEntitlementsGrantableTo: the roles Miro shares with user groups
+// are grantable to user groups as well as users; the others to users only.
+func TestAccessEntitlementsGrantableTo(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		noun   string
+		roles  []roleDef
+		shares map[string]string
+		groups []string // slugs grantable to user groups
+	}{
+		{"board", boardRoles, boardShareSlugs, []string{"viewer", "commenter", "editor"}},
+		{"project", projectRoles, projectShareSlugs, []string{"viewer", "commentator", "editor"}},
+	} {
+		r := &v2.Resource{Id: &v2.ResourceId{ResourceType: tt.noun, Resource: "1"}, DisplayName: "X"}
+		for _, e := range roleEntitlements(r, tt.noun, tt.roles, tt.shares) {
+			var to []string
+			for _, rt := range e.GetGrantableTo() {
+				to = append(to, rt.GetId())
+			}
+			want := []string{"user"}
+			if slices.Contains(tt.groups, e.GetSlug()) {
+				want = append(want, "user_group")
+			}
+			if !slices.Equal(to, want) {
+				t.Errorf("%s %s: grantable to %v, want %v", tt.noun, e.GetSlug(), to, want)
+			}
 		}
 	}
 }
