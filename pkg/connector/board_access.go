@@ -107,10 +107,13 @@ func accessTarget(k accessKind, e *v2.Entitlement, principal *v2.ResourceId, ver
 			return nil, status.Error(codes.InvalidArgument, "the principal has no user group id")
 		}
 		ch.group, ch.principal = true, principal.GetResource()
-	default:
+	case userResourceType.GetId():
 		if ch.principal, err = principalUserID(principal); err != nil {
 			return nil, err
 		}
+	default:
+		return nil, status.Errorf(codes.InvalidArgument, "the principal of a %s role must be a Miro user or user group, not %q",
+			k.noun, principal.GetResourceType())
 	}
 	who := "user " + ch.principal
 	if ch.group {

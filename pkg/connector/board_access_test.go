@@ -356,7 +356,7 @@ func TestAccessRefusedBeforeAnyCall(t *testing.T) {
 		{"project co-owner to a group", false, access{"project", projectA, "coowner", "user_group", group1}, codes.InvalidArgument, []string{"viewer, commentator or editor only"}},
 		{"board commentator (a project role)", false, access{"board", boardA, "commentator", "user", alice}, codes.InvalidArgument, []string{`"commentator" is not a Miro board role`}},
 		{"project commenter (a board role)", false, access{"project", projectA, "commenter", "user", alice}, codes.InvalidArgument, []string{`"commenter" is not a Miro project role`}},
-		{"a team as principal", false, access{"board", boardA, "editor", "team", teamA}, codes.InvalidArgument, []string{"must be a Miro user"}},
+		{"a team as principal", false, access{"board", boardA, "editor", "team", teamA}, codes.InvalidArgument, []string{"must be a Miro user or user group, not \"team\""}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
