@@ -25,13 +25,13 @@ type GenOptions struct {
 	// Boards adds boards to teams (skewed counts, a few teams past the 50-board page) with members, and a few
 	// projects per team with members.
 	Boards bool
+	// Classification turns on data classification with a few labels and labels most boards (it needs Boards),
+	// from a PRNG stream of its own.
+	Classification bool
 	// GroupShares shares boards and projects with user groups (it needs Boards and Groups); TeamSettings gives
 	// every team varied settings (without it every team has DefaultTeamSettings). Each draws from a PRNG stream
 	// of its own, so neither changes anything the other options produce.
 	GroupShares, TeamSettings bool
-	// Classification turns on data classification with a few labels and labels most boards (it needs Boards),
-	// from a PRNG stream of its own.
-	Classification bool
 }
 
 // genEpoch anchors every generated timestamp so the output never depends on the wall clock.

@@ -33,12 +33,13 @@ type syncScope struct {
 	id    string
 	lists listGuard // every cursor-paged list of the sync (listguard.go)
 	walk  walkState // the org-member walk's progress (progress.go)
+	// The org's classification labels, read once (classification.go).
+	labels labelCache
 
 	mu           sync.Mutex
 	summary      *summaryCall        // the sync's one walk of the member list (members.go)
 	memberIDs    map[string]struct{} // every org member id, once walked
 	groupsDenied bool                // Miro refused user groups in this sync (warned once)
-	labels       labelCache          // the org's classification labels, read once (classification.go)
 
 	// Guarded by syncScopes.mu.
 	active   int       // SDK calls of this sync running now
