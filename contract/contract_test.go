@@ -45,7 +45,7 @@ func TestContract(t *testing.T) {
 	// projects are shared with groups and teams have settings of their own (read by fidelityCalls). Small
 	// enough for the race detector on two cores.
 	org := mirosim.Generate(mirosim.GenOptions{Seed: 8, Users: 500, Teams: 12, Groups: 8, Boards: true,
-		GroupShares: true, TeamSettings: true})
+		GroupShares: true, TeamSettings: true, Classification: true})
 	want := org.Clone()
 	// A 2 s credit window lets the provoked 429 clear quickly; 100,000 credits per window are far more than
 	// the sync spends in one.
@@ -67,7 +67,7 @@ func TestContract(t *testing.T) {
 		name string
 		run  func()
 	}{{"sync", w.sync}, {"client calls", w.clientCalls}, {"content calls", w.contentCalls}, {"audit calls", w.auditCalls},
-		{"simulator calls", w.fidelityCalls}, {"provoked errors", w.provokeErrors}} {
+		{"simulator calls", w.fidelityCalls}, {"provoked errors", w.provokeErrors}, {"access calls", w.accessCalls}} {
 		start := time.Now()
 		phase.run()
 		t.Logf("%s: %v", phase.name, time.Since(start).Round(time.Millisecond))
@@ -117,7 +117,10 @@ func unexercisedRoutes(sim *mirosim.Server) []string {
 		"list_groups", "get_group", "list_group_members", "add_group_member", "remove_group_member",
 		"list_team_groups", "list_group_teams", "list_projects", "get_project", "list_project_members",
 		"get_project_member", "list_project_groups", "list_boards", "get_board", "list_board_members",
-		"get_board_member", "list_board_groups", "get_team_settings", "list_audit_logs", "reset_sessions"} {
+		"get_board_member", "list_board_groups", "get_team_settings", "list_audit_logs", "reset_sessions",
+		"share_board", "update_board_member", "remove_board_member", "add_project_member", "update_project_member",
+		"remove_project_member", "share_board_groups", "unshare_board_group", "share_project_groups",
+		"unshare_project_group", "get_classification_settings", "get_board_classification"} {
 		if counts[r] == 0 {
 			out = append(out, r)
 		}
@@ -162,7 +165,8 @@ func (w *workload) sync() {
 		w.t.Fatal("the generated org has no team over 100 members")
 	}
 	got, err := simtest.SyncAndReadWith(w.ctx, w.sim, token, filepath.Join(w.t.TempDir(), "sync.c1z"), 4,
-		[]connector.Option{connector.WithSyncBoards(true)}, func(o *miro.Options) { w.clientOptions(o, "sync") })
+		[]connector.Option{connector.WithSyncBoards(true), connector.WithBoardClassification(true)},
+		func(o *miro.Options) { w.clientOptions(o, "sync") })
 	w.synced = time.Now()
 	if err != nil {
 		w.t.Fatalf("sync: %v", err)

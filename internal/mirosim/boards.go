@@ -36,6 +36,7 @@ type Board struct {
 	Members               []BoardMember // sorted by UserID (by the server); exactly one owner
 	Policy                BoardPolicy
 	Groups                []GroupShare // user groups the board is shared with, sorted by GroupID (by the server)
+	LabelID               string       // data classification label ("" = not classified); see Org.Classification
 }
 
 var (

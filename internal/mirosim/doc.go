@@ -35,6 +35,18 @@
 //	list_board_members  GET    /v2/boards/{board}/members                     L1 (offset paging)
 //	get_board_member    GET    /v2/boards/{board}/members/{id}                L1
 //	list_board_groups   GET    /v2/orgs/{org}/boards/{board}/groups           L1 (groups:read and boards:read)
+//	share_board         POST   /v2/boards/{board}/members                     L3 (boards:write; see board_access.go)
+//	update_board_member PATCH  /v2/boards/{board}/members/{id}                L2 (boards:write)
+//	remove_board_member DELETE /v2/boards/{board}/members/{id}                L2 (boards:write)
+//	add_project_member  POST   /v2/orgs/{org}/teams/{team}/projects/{project}/members       L1 (projects:write)
+//	update_project_member PATCH /v2/orgs/{org}/teams/{team}/projects/{project}/members/{id} L1 (projects:write)
+//	remove_project_member DELETE /v2/orgs/{org}/teams/{team}/projects/{project}/members/{id} L4 (projects:write)
+//	share_board_groups  POST   /v2/orgs/{org}/boards/{board}/groups           L1 (groups:read and boards:write)
+//	unshare_board_group DELETE /v2/orgs/{org}/boards/{board}/groups/{group}   L1 (groups:read and boards:write)
+//	share_project_groups POST  /v2/orgs/{org}/projects/{project}/groups       L1 (groups:read and projects:write)
+//	unshare_project_group DELETE /v2/orgs/{org}/projects/{project}/groups/{group} L1 (groups:read and projects:write)
+//	get_classification_settings GET /v2/orgs/{org}/data-classification-settings L2 (organizations:read)
+//	get_board_classification GET /v2/orgs/{org}/teams/{team}/boards/{board}/data-classification L2 (boards:read)
 //	list_audit_logs     GET    /v2/audit/logs                                 L2 (auditlogs:read; see audit.go)
 //	reset_sessions      POST   /v2/sessions/reset_all?email=                  L3 (sessions:delete; see sessions.go)
 //	scim_list_users     GET    /api/v1/scim/Users                             SCIM limits

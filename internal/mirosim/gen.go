@@ -25,6 +25,9 @@ type GenOptions struct {
 	// Boards adds boards to teams (skewed counts, a few teams past the 50-board page) with members, and a few
 	// projects per team with members.
 	Boards bool
+	// Classification turns on data classification with a few labels and labels most boards (it needs Boards),
+	// from a PRNG stream of its own.
+	Classification bool
 	// GroupShares shares boards and projects with user groups (it needs Boards and Groups); TeamSettings gives
 	// every team varied settings (without it every team has DefaultTeamSettings). Each draws from a PRNG stream
 	// of its own, so neither changes anything the other options produce.
@@ -254,6 +257,9 @@ func Generate(o GenOptions) *Org {
 	}
 	if o.TeamSettings {
 		org.TeamSettings = generateTeamSettings(o, org.Teams)
+	}
+	if o.Classification {
+		generateClassification(o, org)
 	}
 	return org
 }

@@ -18,6 +18,11 @@ var routeCredits = map[string]int{
 	"list_boards": 50, "get_board": 50, "list_board_members": 50, "get_board_member": 50, "list_board_groups": 50,
 	"list_projects": 50, "get_project": 50, "list_project_members": 50, "get_project_member": 50,
 	"list_project_groups": 50, "list_audit_logs": 100, "reset_sessions": 500,
+	// Access to one board or project (board_access.go).
+	"share_board": 500, "update_board_member": 100, "remove_board_member": 100,
+	"add_project_member": 50, "update_project_member": 50, "remove_project_member": 2000,
+	"share_board_groups": 50, "unshare_board_group": 50, "share_project_groups": 50, "unshare_project_group": 50,
+	"get_classification_settings": 100, "get_board_classification": 100,
 }
 
 // CreditsFor returns the credits one call of route costs; 0 for unmetered routes (oauth_token, SCIM, unknown).

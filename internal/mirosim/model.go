@@ -51,6 +51,8 @@ type Org struct {
 	// (DefaultTeamSettings). Kept beside Teams, not in Team, so orgs generated before settings existed are
 	// unchanged.
 	TeamSettings map[string]TeamSettings
+	// Classification is the org's data classification (labels boards carry in Board.LabelID); nil = off.
+	Classification *Classification
 }
 
 // Enum values exactly as Miro's OpenAPI spec lists them.
@@ -102,6 +104,11 @@ func (o *Org) Clone() *Org {
 	for i := range c.Projects {
 		c.Projects[i].Members = slices.Clone(c.Projects[i].Members)
 		c.Projects[i].Groups = slices.Clone(c.Projects[i].Groups)
+	}
+	if o.Classification != nil {
+		cl := *o.Classification
+		cl.Labels = slices.Clone(cl.Labels)
+		c.Classification = &cl
 	}
 	c.TeamSettings = maps.Clone(o.TeamSettings)
 	for id, ts := range c.TeamSettings {

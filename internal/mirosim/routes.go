@@ -14,10 +14,12 @@ const (
 	scopeGroupsWrite  = "organizations:groups:write"
 	scopeBoardsRead   = "boards:read"
 	scopeProjectsRead = "projects:read"
+	scopeBoardsWrite  = "boards:write"
+	scopeProjWrite    = "projects:write"
 )
 
 var defaultScopes = []string{scopeOrgRead, scopeTeamsRead, scopeTeamsWrite, scopeGroupsRead, scopeGroupsWrite,
-	scopeBoardsRead, scopeProjectsRead, scopeAuditLogsRead, scopeSessionsDelete}
+	scopeBoardsRead, scopeProjectsRead, scopeAuditLogsRead, scopeSessionsDelete, scopeBoardsWrite, scopeProjWrite}
 
 type kind int
 
@@ -93,6 +95,7 @@ func (s *Server) routes() {
 	add("GET "+pj+"/{project}/members/{id}", "get_project_member", kindREST, scopeProjectsRead, s.getProjectMember)
 	add("GET /v2/orgs/{org}/projects/{project}/groups", "list_project_groups", kindREST,
 		scopeGroupsRead+" "+scopeProjectsRead, s.listProjectGroups)
+	s.accessRoutes(add)
 	add("POST /v2/sessions/reset_all", "reset_sessions", kindREST, scopeSessionsDelete, s.resetSessions)
 	add("GET /v2/audit/logs", "list_audit_logs", kindREST, scopeAuditLogsRead, s.listAuditLogs)
 	add("GET /api/v1/scim/Users", "scim_list_users", kindSCIM, "", s.scimList)

@@ -4,12 +4,13 @@ package config
 import "reflect"
 
 type Miro struct {
-	AccessToken      string `mapstructure:"miro-access-token"`
-	SCIMAccessToken  string `mapstructure:"miro-scim-access-token"`
-	APIURL           string `mapstructure:"miro-api-url"`
-	SCIMURL          string `mapstructure:"miro-scim-url"`
-	SyncBoards       bool   `mapstructure:"sync-boards"`
-	SyncTeamSettings bool   `mapstructure:"sync-team-settings"`
+	AccessToken             string `mapstructure:"miro-access-token"`
+	SCIMAccessToken         string `mapstructure:"miro-scim-access-token"`
+	APIURL                  string `mapstructure:"miro-api-url"`
+	SCIMURL                 string `mapstructure:"miro-scim-url"`
+	SyncBoards              bool   `mapstructure:"sync-boards"`
+	SyncTeamSettings        bool   `mapstructure:"sync-team-settings"`
+	SyncBoardClassification bool   `mapstructure:"sync-board-classification"`
 }
 
 func (c *Miro) findFieldByTag(tagValue string) (any, bool) {

@@ -22,7 +22,8 @@ var (
 		field.WithDisplayName("Miro access token"),
 		field.WithDescription("OAuth access token of a Miro app installed by a Company Admin of an Enterprise organization, "+
 			"with the scopes organizations:read and organizations:teams:read, organizations:groups:read for user groups "+
-			"(plus organizations:teams:write and organizations:groups:write for provisioning). "+
+			"(plus organizations:teams:write and organizations:groups:write for provisioning, and boards:write and projects:write "+
+			"to grant board and project access). "+
 			"Find it in Miro under Profile settings → Your apps → the app → Install app and get OAuth token."),
 		field.WithRequired(true),
 		field.WithIsSecret(true),
@@ -64,6 +65,17 @@ var (
 		field.WithDefaultValue(false),
 		field.WithStructFieldName("SyncTeamSettings"),
 	)
+	SyncBoardClassificationField = field.BoolField(
+		"sync-board-classification",
+		field.WithDisplayName("Sync board classification"),
+		field.WithDescription("Also read each board's data classification label (with --sync-boards) and put it on the board's profile "+
+			"with the label's name from the organization's labels, so an access review can ask who can edit boards labelled, say, "+
+			"Confidential. One API call per board (Level 2, 100 credits: 100,000 credits, a whole minute's budget, for 1,000 boards) "+
+			"plus one per organization, so off by default. Needs the Enterprise plan's data classification and the boards:read and "+
+			"organizations:read scopes the sync already has."),
+		field.WithDefaultValue(false),
+		field.WithStructFieldName("SyncBoardClassification"),
+	)
 	SCIMURLField = field.StringField(
 		"miro-scim-url",
 		field.WithDisplayName("Miro SCIM API URL"),
@@ -76,8 +88,11 @@ var (
 
 // Config is the schema the SDK turns into flags, BATON_* environment variables and the hosted form.
 var Config = field.NewConfiguration(
-	[]field.SchemaField{AccessTokenField, SCIMAccessTokenField, APIURLField, SCIMURLField, SyncBoardsField, SyncTeamSettingsField},
+	[]field.SchemaField{AccessTokenField, SCIMAccessTokenField, APIURLField, SCIMURLField, SyncBoardsField, SyncTeamSettingsField,
+		SyncBoardClassificationField},
 	field.WithConnectorDisplayName("Miro"),
 	field.WithHelpUrl("/docs/baton/miro"),
 	field.WithIconUrl("/static/app-icons/miro.svg"),
+	// Classification labels belong to boards, which only --sync-boards syncs.
+	field.WithConstraints(field.FieldsDependentOn([]field.SchemaField{SyncBoardClassificationField}, []field.SchemaField{SyncBoardsField})),
 )

@@ -76,9 +76,9 @@ func (c *Connector) counted(s connectorbuilder.ResourceSyncerV2) connectorbuilde
 	act, isAct := s.(connectorbuilder.ResourceActionProvider)
 	type caps struct{ get, prov, ts, acct, del, act bool }
 	switch (caps{isGet, isProv, isTS, isAcct, isDel, isAct}) {
-	case caps{get: true}: // boards, projects
+	case caps{get: true}:
 		return &countedGetType{base, &countedGetter{c, get}}
-	case caps{get: true, prov: true}: // teams, user groups
+	case caps{get: true, prov: true}: // teams, user groups, boards, projects
 		return &countedGroupType{base, &countedGetter{c, get}, &countedProvisioner{c, prov}}
 	case caps{prov: true, ts: true}: // roles, admin roles, licenses
 		return &countedAttributeType{base, &countedTypeGrants{c, ts}, &countedProvisioner{c, prov}}

@@ -20,7 +20,9 @@ import (
 	"github.com/conductorone/baton-miro/pkg/miro"
 )
 
-// Boards and projects (opt-in, --sync-boards). Both are children of a team:
+// Boards and projects (opt-in, --sync-boards); with --sync-board-classification
+// each board's classification label too (classification.go); granting and
+// revoking their roles is in board_access.go. Both are children of a team:
 // the team resource announces them (ChildResourceType, see team.go)
 // and the SDK lists them per team with the team as parent, which is how Miro
 // lists them too (boards by team_id, projects under the team). Their
@@ -80,6 +82,9 @@ func (b *boardBuilder) List(ctx context.Context, parent *v2.ResourceId, opts rs.
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := b.conn.classifyBoard(ctx, opts, r, teamID); err != nil {
+			return nil, nil, err
+		}
 		out = append(out, r)
 	}
 	return out, &rs.SyncOpResults{NextPageToken: offsetToken(page.NextOffset()), Annotations: rateLimitAnnotations(resp)}, nil
@@ -100,7 +105,15 @@ func (b *boardBuilder) Get(ctx context.Context, id, parent *v2.ResourceId) (*v2.
 		return nil, nil, status.Errorf(codes.FailedPrecondition, "reading board %s: Miro names no team for it, and boards are synced as children of their team", bd.ID)
 	}
 	r, err := boardResource(*bd, team)
-	return r, rateLimitAnnotations(resp), err
+	if err != nil {
+		return nil, nil, err
+	}
+	// A targeted sync has no sync id here: the labels are read once per
+	// connector scope "" (scope.go ends it like any other).
+	if err := b.conn.classifyBoard(ctx, rs.SyncOpAttrs{}, r, team.GetResource()); err != nil {
+		return nil, nil, err
+	}
+	return r, rateLimitAnnotations(resp), nil
 }
 
 // boardResource maps a board; its profile carries the owner, project and the
@@ -149,7 +162,7 @@ func boardResource(bd miro.Board, team *v2.ResourceId) (*v2.Resource, error) {
 
 // Entitlements are the board roles; they cost no API call.
 func (b *boardBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	return roleEntitlements(r, "board", boardRoles), &rs.SyncOpResults{}, nil
+	return roleEntitlements(r, "board", boardRoles, boardShareSlugs), &rs.SyncOpResults{}, nil
 }
 
 // Grants pages the board's members, then the user groups the board is shared
@@ -190,12 +203,20 @@ func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs
 	return out, &rs.SyncOpResults{NextPageToken: offsetToken(page.NextOffset()), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
-// roleEntitlements builds one entitlement per role of a board or project.
-func roleEntitlements(r *v2.Resource, noun string, roles []roleDef) []*v2.Entitlement {
+// roleEntitlements builds one entitlement per role of a board or project. A
+// role Miro also shares with user groups (shares: share role → slug) is
+// grantable to user groups too (board_access.go).
+func roleEntitlements(r *v2.Resource, noun string, roles []roleDef, shares map[string]string) []*v2.Entitlement {
 	out := make([]*v2.Entitlement, 0, len(roles))
 	for _, role := range roles {
+		to := []*v2.ResourceType{userResourceType}
+		for _, slug := range shares {
+			if slug == role.slug {
+				to = append(to, userGroupResourceType)
+			}
+		}
 		out = append(out, ent.NewAssignmentEntitlement(r, role.slug,
-			ent.WithGrantableTo(userResourceType),
+			ent.WithGrantableTo(to...),
 			ent.WithDisplayName(fmt.Sprintf("%s %s %s", r.GetDisplayName(), noun, role.name)),
 			ent.WithDescription(fmt.Sprintf("%s %s", role.description, r.GetDisplayName())),
 		))

@@ -35,6 +35,7 @@ type Connector struct {
 
 	syncBoards   bool       // --sync-boards: boards and projects (board.go, project.go)
 	teamSettings bool       // --sync-team-settings: each team's sharing policy (team_settings.go)
+	classify     bool       // --sync-board-classification: each board's label (classification.go)
 	noPrefetch   bool       // no team pages fetched ahead (see WithoutPrefetch)
 	noTeamGroups bool       // no user groups attached to teams (see WithTeamGroups)
 	scopes       syncScopes // every per-sync cache, one scope per sync id (scope.go)
@@ -91,7 +92,7 @@ func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra
 	if err != nil {
 		return nil, nil, optionError(err)
 	}
-	opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamSettings(c.SyncTeamSettings), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
+	opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamSettings(c.SyncTeamSettings), WithBoardClassification(c.SyncBoardClassification), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
 	return NewWithClient(client, opts...), nil, nil
 }
 
@@ -178,7 +179,9 @@ func (c *Connector) syncers() []connectorbuilder.ResourceSyncerV2 {
 		&licenseBuilder{newLicenseSyncer(c)},
 		&userGroupBuilder{conn: c},
 	}
-	if c.syncBoards {
+	// The zero value (no client) describes the connector's capabilities:
+	// boards and projects included, since they can be provisioned.
+	if c.syncBoards || c.client == nil {
 		syncers = append(syncers, &boardBuilder{conn: c}, &projectBuilder{conn: c})
 	}
 	return syncers

@@ -43,6 +43,17 @@ var errorRules = []struct {
 	// deactivated user, …), which no retry or "already exists" reading can fix.
 	{func(e *miro.Error) bool { return e.StatusCode == http.StatusConflict && e.Method != http.MethodGet }, codes.FailedPrecondition,
 		"%s: Miro refused the change: %s"},
+	// A board write Miro answers 404: no such board, or a private one the token's user cannot reach.
+	{func(e *miro.Error) bool {
+		return e.StatusCode == http.StatusNotFound && e.Method != http.MethodGet && e.Scope == miro.ScopeBoardsWrite
+	}, codes.NotFound,
+		"%s: %s. The board does not exist, or it is private and the token's user can't reach it: Miro lets a Company Admin " +
+			"change private boards only with the Content Admin role (or as a member of the board)"},
+	{func(e *miro.Error) bool {
+		return e.StatusCode == http.StatusForbidden && strings.Contains(e.Path, "/data-classification")
+	}, codes.PermissionDenied,
+		"%s: %s. Miro refused to read board classification (--sync-board-classification): it needs data classification " +
+			"on an Enterprise organization, a Company Admin token with the organizations:read and boards:read scopes; or turn the flag off"},
 	{func(e *miro.Error) bool { return e.StatusCode == http.StatusForbidden && e.API == miro.SCIM }, codes.PermissionDenied,
 		"%s: %s. Miro refused the SCIM call: SCIM must be enabled for the organization (Company settings → Enterprise integrations)"},
 }
@@ -56,6 +67,11 @@ var forbiddenHints = map[string]string{
 		"and the token's user must be a Company Admin of an Enterprise organization",
 	miro.ScopeTeamsWrite: "Miro refused the change: the app needs the organizations:teams:write " +
 		"scope and the token's user must be a Company Admin of an Enterprise organization",
+	miro.ScopeBoardsWrite: "Miro refused the change: the app needs the boards:write scope (and organizations:groups:read to share " +
+		"with user groups), and private boards need the Content Admin role",
+	miro.ScopeProjectsWrite: "Miro refused the change: the app needs the projects:write scope (and organizations:groups:read to " +
+		"share with user groups), the token's user must be a Company Admin of an Enterprise organization, and private projects " +
+		"need the Content Admin role",
 	miro.ScopeBoardsRead:   boardsForbidden,
 	miro.ScopeProjectsRead: boardsForbidden,
 	miro.ScopeSessionsDel: "Miro refused to reset the user's sessions: the app needs the sessions:delete scope " +

@@ -85,6 +85,12 @@ func TestForbiddenHints(t *testing.T) {
 		{miro.Error{StatusCode: 403, API: miro.REST, Scope: miro.ScopeTeamsWrite, Method: http.MethodPost}, codes.PermissionDenied, "organizations:teams:write"},
 		{miro.Error{StatusCode: 403, API: miro.REST, Scope: miro.ScopeBoardsRead}, codes.PermissionDenied, "turn --sync-boards off"},
 		{miro.Error{StatusCode: 403, API: miro.REST, Scope: miro.ScopeProjectsRead}, codes.PermissionDenied, "boards:read and projects:read"},
+		{miro.Error{StatusCode: 403, API: miro.REST, Scope: miro.ScopeBoardsWrite, Method: http.MethodPost}, codes.PermissionDenied, "boards:write scope"},
+		{miro.Error{StatusCode: 403, API: miro.REST, Scope: miro.ScopeProjectsWrite, Method: http.MethodPatch}, codes.PermissionDenied, "projects:write scope"},
+		{miro.Error{StatusCode: 404, API: miro.REST, Scope: miro.ScopeBoardsWrite, Method: http.MethodPost}, codes.NotFound, "Content Admin role"},
+		{miro.Error{StatusCode: 404, API: miro.REST, Scope: miro.ScopeBoardsRead}, codes.NotFound, ""}, // a read's 404: no board-write hint
+		{miro.Error{StatusCode: 403, API: miro.REST, Scope: miro.ScopeBoardsRead, Path: "/v2/orgs/1/teams/2/boards/b/data-classification"},
+			codes.PermissionDenied, "--sync-board-classification"},
 		{miro.Error{StatusCode: 403, API: miro.SCIM, Scope: miro.ScopeSCIM, Method: http.MethodPatch}, codes.PermissionDenied, "SCIM must be enabled"},
 		{miro.Error{StatusCode: 401, API: miro.SCIM, Scope: miro.ScopeSCIM}, codes.Unauthenticated, "--miro-scim-access-token"},
 		{miro.Error{StatusCode: 401, API: miro.REST}, codes.Unauthenticated, "--miro-access-token"},
@@ -96,6 +102,9 @@ func TestForbiddenHints(t *testing.T) {
 			e.Method = http.MethodGet
 		}
 		got := explain(&e, "doing it")
+		if tt.hint == "" && strings.Contains(got.Error(), "Content Admin") {
+			t.Errorf("%+v: %v carries the board-write hint", e, got)
+		}
 		if status.Code(got) != tt.code || !strings.Contains(got.Error(), tt.hint) {
 			t.Errorf("%+v: %v, want %v naming %q", e, got, tt.code, tt.hint)
 		}

@@ -30,3 +30,10 @@ func WithoutPrefetch() Option {
 func WithTeamSettings(on bool) Option {
 	return func(c *Connector) { c.teamSettings = on }
 }
+
+// WithBoardClassification turns on reading each board's data classification
+// label (--sync-board-classification, with --sync-boards): one call per org
+// for the labels plus one per board.
+func WithBoardClassification(on bool) Option {
+	return func(c *Connector) { c.classify = on }
+}

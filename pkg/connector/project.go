@@ -92,7 +92,7 @@ func (b *projectBuilder) Get(ctx context.Context, id, parent *v2.ResourceId) (*v
 
 // Entitlements are the project roles; they cost no API call.
 func (b *projectBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	return roleEntitlements(r, "project", projectRoles), &rs.SyncOpResults{}, nil
+	return roleEntitlements(r, "project", projectRoles, projectShareSlugs), &rs.SyncOpResults{}, nil
 }
 
 // Grants pages the project's members, then the user groups the project is

@@ -24,7 +24,7 @@ var (
 		"A Miro user group; a group attached to a team gives its members that team's role.")
 	// Boards and projects (--sync-boards) are children of a team and have no trait.
 	boardResourceType = newResourceType("board", "Board", v2.ResourceType_TRAIT_UNSPECIFIED,
-		"A Miro board of a team; its entitlements are the board roles, its profile holds the sharing policy.")
+		"A Miro board of a team; its entitlements are the board roles, its profile holds the sharing policy and, with --sync-board-classification, the classification label.")
 	projectResourceType = newResourceType("project", "Project", v2.ResourceType_TRAIT_UNSPECIFIED,
 		"A Miro project (Space) of a team; its entitlements are the project roles.")
 )

@@ -33,6 +33,8 @@ type syncScope struct {
 	id    string
 	lists listGuard // every cursor-paged list of the sync (listguard.go)
 	walk  walkState // the org-member walk's progress (progress.go)
+	// The org's classification labels, read once (classification.go).
+	labels labelCache
 
 	mu           sync.Mutex
 	summary      *summaryCall        // the sync's one walk of the member list (members.go)

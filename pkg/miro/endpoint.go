@@ -11,16 +11,18 @@ import (
 // Error names the scope of its endpoint, so a caller can tell the user which
 // one a 403 points at.
 const (
-	ScopeOrgRead      = "organizations:read"
-	ScopeTeamsRead    = "organizations:teams:read"
-	ScopeTeamsWrite   = "organizations:teams:write"
-	ScopeGroupsRead   = "organizations:groups:read"
-	ScopeGroupsWrite  = "organizations:groups:write"
-	ScopeBoardsRead   = "boards:read"
-	ScopeProjectsRead = "projects:read"
-	ScopeAuditLogs    = "auditlogs:read"
-	ScopeSessionsDel  = "sessions:delete"
-	ScopeSCIM         = "SCIM"
+	ScopeOrgRead       = "organizations:read"
+	ScopeTeamsRead     = "organizations:teams:read"
+	ScopeTeamsWrite    = "organizations:teams:write"
+	ScopeGroupsRead    = "organizations:groups:read"
+	ScopeGroupsWrite   = "organizations:groups:write"
+	ScopeBoardsRead    = "boards:read"
+	ScopeBoardsWrite   = "boards:write"
+	ScopeProjectsRead  = "projects:read"
+	ScopeProjectsWrite = "projects:write"
+	ScopeAuditLogs     = "auditlogs:read"
+	ScopeSessionsDel   = "sessions:delete"
+	ScopeSCIM          = "SCIM"
 )
 
 // API names one of Miro's two APIs.
