@@ -36,7 +36,7 @@ func BenchmarkGroupLinkSide(b *testing.B) {
 	out := filepath.Join(b.TempDir(), "sync.c1z")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--miro-api-url", sim.BaseURL(), "--miro-scim-url", sim.SCIMURL(), // #nosec G204 -- the binary under test
+	cmd := exec.CommandContext(ctx, bin, "--miro-api-url", sim.BaseURL(), "--miro-scim-url", sim.SCIMURL(), // #nosec G204 G702 -- the binary under test
 		"--workers", "4", "--log-level", "error", "-f", out)
 	cmd.Env = append(os.Environ(), "BATON_MIRO_ACCESS_TOKEN=bench-token")
 	var stderr strings.Builder

@@ -37,7 +37,7 @@ type GenOptions struct {
 	// (0: a quarter) and MaxShares the most groups one of them is shared with (0: 3), so groups can be shared to
 	// many boards. Zero values keep every generated org as it was.
 	GroupMembers, MaxShares int
-	ShareRate                float64
+	ShareRate               float64
 }
 
 // genEpoch anchors every generated timestamp so the output never depends on the wall clock.
