@@ -26,10 +26,11 @@ test: check-generated
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-## generate: regenerate pkg/config/conf.gen.go from the schema.
+## generate: regenerate pkg/config/conf.gen.go from the schema and README.md's command-line reference from --help.
 generate:
 	$(GO) generate ./pkg/config
 	gofmt -w pkg/config/conf.gen.go
+	./scripts/gen-cli-reference.sh
 
 check-generated:
 	./scripts/check-generated.sh
