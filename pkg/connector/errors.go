@@ -152,13 +152,13 @@ func codeOf(e *miro.Error) codes.Code {
 // while credits remain, OVERLIMIT on a 429 (with a one-minute reset when Miro
 // announced none).
 func rateLimitDescription(rl *miro.RateLimit) *v2.RateLimitDescription {
-	d := v2.RateLimitDescription_builder{Limit: rl.Limit, Remaining: rl.Remaining, ResetAt: timestamppb.New(rl.ResetAt)}
+	d := v2.RateLimitDescription_builder{Limit: rl.Limit, Remaining: rl.Remaining, ResetAt: timestamppb.New(rl.Resume())}
 	if rl.Remaining > 0 {
 		d.Status = v2.RateLimitDescription_STATUS_OK
 	}
 	if rl.Throttled {
 		d.Status, d.Remaining = v2.RateLimitDescription_STATUS_OVERLIMIT, 0
-		if rl.ResetAt.IsZero() {
+		if rl.Resume().IsZero() {
 			d.Limit, d.ResetAt = 1, timestamppb.New(time.Now().Add(time.Minute))
 		}
 	}

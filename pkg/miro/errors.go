@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 )
 
 // Error is a failed Miro call. It carries what Miro said (HTTP status, Miro's
@@ -54,28 +53,6 @@ func (e *Error) Error() string {
 		s += fmt.Sprintf(" (gave up after %d attempts)", e.Attempts)
 	}
 	return s
-}
-
-// RateLimit is what an answer said about the token's credit budget: Miro's
-// X-RateLimit-Limit, -Remaining and -Reset headers (Retry-After when no reset
-// is given). A field Miro did not send is zero.
-type RateLimit struct {
-	Limit, Remaining int64
-	ResetAt          time.Time // zero = not announced (or not believable, see ParseRateLimit)
-	Throttled        bool      // the answer was 429 Too Many Requests
-}
-
-// rateLimitOf reads the rate-limit data of an answer.
-func rateLimitOf(statusCode int, h http.Header, now time.Time) *RateLimit {
-	rl := &RateLimit{Throttled: statusCode == http.StatusTooManyRequests}
-	rl.Limit, _ = headerInt64(h, "X-RateLimit-Limit")
-	rl.Remaining, _ = headerInt64(h, "X-RateLimit-Remaining")
-	if reset, ok := headerInt64(h, "X-RateLimit-Reset"); ok {
-		rl.ResetAt = resetInstant(reset, now)
-	} else {
-		rl.ResetAt = parseRetryAfter(h, now)
-	}
-	return rl
 }
 
 // ErrNoSCIMToken is returned by SCIM calls when no SCIM token is configured.
