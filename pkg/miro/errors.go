@@ -25,17 +25,47 @@ type Error struct {
 	Message    string // Miro's "message" (REST) or "detail" (SCIM), or the transport error
 	// Attempts is how many times the call was tried before giving up.
 	Attempts int
-	// Exhausted is set when a transient failure persisted through every retry.
-	Exhausted bool
-	// Malformed is set when a 2xx body arrived whole but does not have the
-	// documented shape; such a call is not retried.
-	Malformed bool
-	// Redirect is set when the server answered 3xx: redirects are not followed.
-	Redirect bool
-	// ResetTooFar is set for a 429 whose announced reset lies further ahead
-	// than MaxRateLimitWait.
-	ResetTooFar bool
-	RateLimit   *RateLimit
+	// Kind says which kind of failure this is; a switch on it covers every kind.
+	Kind Kind
+	// RateLimit is the answer's rate-limit data (nil when no answer arrived).
+	RateLimit *RateLimit
+}
+
+// Kind is the kind of a failed call. The zero value, KindStatus, is a plain error answer.
+type Kind int
+
+const (
+	// KindStatus: Miro answered StatusCode (4xx, 5xx, or a body over the size limit), or no answer arrived
+	// (StatusCode 0) for a call that is not retried (a write). The status decides what it means.
+	KindStatus Kind = iota
+	// KindExhausted: a transient failure (5xx, network, a body cut short) persisted through every retry.
+	KindExhausted
+	// KindMalformed: a 2xx body arrived whole but does not have the documented shape; not retried.
+	KindMalformed
+	// KindRedirect: the server answered 3xx; redirects are not followed.
+	KindRedirect
+	// KindThrottled: Miro still answered 429 after the client waited for each announced reset.
+	KindThrottled
+	// KindResetTooFar: a 429 announced a reset further ahead than MaxRateLimitWait; not waited for.
+	KindResetTooFar
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindStatus:
+		return "status"
+	case KindExhausted:
+		return "exhausted"
+	case KindMalformed:
+		return "malformed"
+	case KindRedirect:
+		return "redirect"
+	case KindThrottled:
+		return "throttled"
+	case KindResetTooFar:
+		return "reset too far"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
 func (e *Error) Error() string {
@@ -49,7 +79,7 @@ func (e *Error) Error() string {
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
-	if e.Exhausted {
+	if e.Kind == KindExhausted {
 		s += fmt.Sprintf(" (gave up after %d attempts)", e.Attempts)
 	}
 	return s

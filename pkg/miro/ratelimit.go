@@ -24,8 +24,6 @@ type RateLimit struct {
 	ResetAt time.Time
 	// RetryAt is Retry-After: when the server asks to be called again. Zero when not sent or not believable.
 	RetryAt time.Time
-	// Throttled says the answer was 429 Too Many Requests.
-	Throttled bool
 }
 
 // Resume is when a throttled caller may call again: the later of ResetAt and RetryAt, zero when the answer

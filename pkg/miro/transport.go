@@ -86,7 +86,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			if ahead := resume.Sub(now); ahead > MaxRateLimitWait {
 				// Waiting this long in silence looks like a hang, and Miro's
 				// windows last a minute: say when to come back instead.
-				miroErr.ResetTooFar = true
+				miroErr.Kind = KindResetTooFar
 				miroErr.Message += fmt.Sprintf(" (Miro's rate limit resets at %s, %s from now, more than the %s this connector waits for a reset: run it again after then)",
 					resume.UTC().Format(time.RFC3339), ahead.Round(time.Second), MaxRateLimitWait)
 				return resp, miroErr
@@ -94,11 +94,12 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			if throttles <= c.max429 {
 				continue // the pacer now holds every caller until the reset
 			}
+			miroErr.Kind = KindThrottled
 			miroErr.Message += fmt.Sprintf(" (still throttled after %d waits for the rate-limit reset)", throttles-1)
 			return resp, miroErr
 		case resp.StatusCode >= 300 && resp.StatusCode < 400:
 			miroErr.StatusCode = resp.StatusCode
-			miroErr.Redirect = true
+			miroErr.Kind = KindRedirect
 			miroErr.Message = fmt.Sprintf("the server answered with a redirect to %s; redirects are not followed, so the token never travels to another address "+
 				"(Miro's API does not redirect: check the base URL)", redirectTarget(body.location, token))
 			return resp, miroErr
@@ -116,7 +117,9 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			}
 			miroErr.StatusCode = resp.StatusCode
 			miroErr.Message = derr.Error()
-			miroErr.Malformed = !retry
+			if !retry {
+				miroErr.Kind = KindMalformed
+			}
 			transient = retry
 		default:
 			fillError(miroErr, resp, body, token)
@@ -126,7 +129,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			return resp, miroErr
 		}
 		if attempts >= c.maxAttempts || isSingleAttempt(ctx) {
-			miroErr.Exhausted = true
+			miroErr.Kind = KindExhausted
 			return resp, miroErr
 		}
 		d := c.backoff(attempts)
@@ -240,7 +243,6 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 	defer hr.Body.Close()
 	// The one parse of this answer's rate-limit headers: the pacer, the retry loop and the caller share it.
 	rl := ParseRateLimit(hr.Header, pacer.clock())
-	rl.Throttled = hr.StatusCode == http.StatusTooManyRequests
 	pacer.Observe(rq.cost, hr.StatusCode, rl)
 	data, err := io.ReadAll(io.LimitReader(hr.Body, maxBody+1))
 	resp := &Response{StatusCode: hr.StatusCode, RateLimit: &rl}
