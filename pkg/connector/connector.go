@@ -39,9 +39,10 @@ type Connector struct {
 	noTeamGroups bool       // no user groups attached to teams (see WithTeamGroups)
 	scopes       syncScopes // every per-sync cache, one scope per sync id (scope.go)
 
-	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
-	orgSize      atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
-	lastExit     atomic.Int64 // when an SDK call last returned, Unix nanoseconds
+	workers  int          // the SDK's sync worker count (see WithWorkers)
+	active   atomic.Int32 // SDK calls inside the connector now (see enter)
+	orgSize  atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
+	lastExit atomic.Int64 // when an SDK call last returned, Unix nanoseconds
 
 	mu    sync.Mutex
 	orgID string             // from the token context; fixed for a token
@@ -97,11 +98,11 @@ func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra
 
 // NewWithClient builds the connector around an existing client (tests, tools).
 func NewWithClient(client *miro.Client, opts ...Option) *Connector {
-	c := &Connector{client: client}
+	c := &Connector{client: client, workers: 1}
 	for _, o := range opts {
 		o(c)
 	}
-	c.prefetch = newTeamPrefetch(c.fetchTeamMembers)
+	c.prefetch = newTeamPrefetch(c.fetchTeamMembers, c.workers)
 	c.prefetch.abandoned = c.abandoned
 	c.prefetch.off = c.noPrefetch
 	client.SetGate(c.prefetch)

@@ -113,7 +113,7 @@ func syncHostile(t *testing.T, h *hostileMiro, workers int, extra ...sdksync.Syn
 		t.Fatal(err)
 	}
 	core, logs := observer.New(zapcore.InfoLevel)
-	err = synctest.SyncLogged(ctx, connector.NewWithClient(client), filepath.Join(t.TempDir(), "sync.c1z"), workers, zap.New(core), extra...)
+	err = synctest.SyncLogged(ctx, connector.NewWithClient(client, connector.WithWorkers(workers)), filepath.Join(t.TempDir(), "sync.c1z"), workers, zap.New(core), extra...)
 	if ctx.Err() != nil {
 		t.Fatalf("the sync did not end by itself: %v", err)
 	}

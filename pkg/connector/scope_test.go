@@ -147,7 +147,7 @@ func TestManySyncsLeaveNoState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewWithClient(client)
+	c := NewWithClient(client, WithWorkers(2))
 	clock := &fakeClock{t: time.Now()}
 	c.scopes.now = clock.now
 	dir := t.TempDir()
