@@ -40,7 +40,7 @@ func runSDK() {
 	if flags.skipGrants {
 		extra = append(extra, connector.WithoutPrefetch())
 	}
-	config.RunConnector(context.Background(), "baton-miro", version+" ("+commit+")", cfg.Config, connector.NewWith(extra...),
+	config.RunConnector(context.Background(), "baton-miro", version+" ("+commit+")", cfg.Config, connector.New(extra...),
 		connectorrunner.WithSessionStoreEnabled(),
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(&connector.Connector{}),
 	)

@@ -36,7 +36,10 @@ func TestSyncScopeLifetime(t *testing.T) {
 	var ended []string
 	var armed []time.Duration // the timers armed, by delay; the test sweeps by hand
 	s := &syncScopes{now: clock.now, onEnd: func(id string) { ended = append(ended, id) },
-		afterFunc: func(d time.Duration, _ func()) func() bool { armed = append(armed, d); return func() bool { return true } }}
+		afterFunc: func(d time.Duration, _ func()) func() bool {
+			armed = append(armed, d)
+			return func() bool { return true }
+		}}
 	ids := func() []string {
 		s.mu.Lock()
 		defer s.mu.Unlock()
