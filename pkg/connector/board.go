@@ -9,7 +9,6 @@ import (
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
-	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
@@ -28,17 +27,6 @@ import (
 // member lists. This costs one call per 50 boards of each team plus one per
 // 50 members of each board, and likewise (per 100) for projects, which is why
 // it is off by default.
-
-// roleDef describes one role entitlement of a board or project.
-type roleDef struct{ slug, name, description string }
-
-var boardRoles = []roleDef{
-	{miro.BoardRoleViewer, "Viewer", "Can view the board"},
-	{miro.BoardRoleCommenter, "Commenter", "Can view and comment on the board"},
-	{miro.BoardRoleEditor, "Editor", "Can edit the board"},
-	{miro.BoardRoleCoowner, "Co-owner", "Co-owner of the board: edits it and manages its members and sharing"},
-	{miro.BoardRoleOwner, "Owner", "Owner of the board"},
-}
 
 var (
 	_ connectorbuilder.ResourceSyncerV2              = (*boardBuilder)(nil)
@@ -149,7 +137,7 @@ func boardResource(bd miro.Board, team *v2.ResourceId) (*v2.Resource, error) {
 
 // Entitlements are the board roles; they cost no API call.
 func (b *boardBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	return roleEntitlements(r, "board", boardRoles), &rs.SyncOpResults{}, nil
+	return boardRoles.entitlements(r), &rs.SyncOpResults{}, nil
 }
 
 // Grants pages the board's members, then the user groups the board is shared
@@ -160,7 +148,7 @@ func (b *boardBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncO
 		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
 		func(token string) ([]*v2.Grant, *rs.SyncOpResults, error) { return b.memberGrants(ctx, r, opts, token) },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
-			return b.conn.shareGrants(ctx, opts, r, "board", cursor, boardShareSlugs, b.conn.client.ListBoardGroups)
+			return b.conn.shareGrants(ctx, opts, r, boardRoles, cursor, b.conn.client.ListBoardGroups)
 		})
 }
 
@@ -183,34 +171,22 @@ func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs
 	for _, m := range page.Data {
 		members = append(members, roleMember{id: m.ID, role: m.Role})
 	}
-	out, err := b.conn.roleGrants(ctx, opts, &v2.Resource{Id: r.GetId()}, "board", boardRoles, miro.BoardRoleViewer, members)
+	out, err := b.conn.roleGrants(ctx, opts, &v2.Resource{Id: r.GetId()}, boardRoles, members)
 	if err != nil {
 		return nil, nil, err
 	}
 	return out, &rs.SyncOpResults{NextPageToken: offsetToken(page.NextOffset()), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
-// roleEntitlements builds one entitlement per role of a board or project.
-func roleEntitlements(r *v2.Resource, noun string, roles []roleDef) []*v2.Entitlement {
-	out := make([]*v2.Entitlement, 0, len(roles))
-	for _, role := range roles {
-		out = append(out, ent.NewAssignmentEntitlement(r, role.slug,
-			ent.WithGrantableTo(userResourceType),
-			ent.WithDisplayName(fmt.Sprintf("%s %s %s", r.GetDisplayName(), noun, role.name)),
-			ent.WithDescription(fmt.Sprintf("%s %s", role.description, r.GetDisplayName())),
-		))
-	}
-	return out
-}
-
 // roleMember is one member of a board or project with the member's role.
 type roleMember struct{ id, role string }
 
-// roleGrants maps members to grants of their roles. Members who are not org
-// members are left out (a grant would point at no user of this sync); a role
-// this version does not know is kept as fallback with the raw role in the
-// grant metadata.
-func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.Resource, noun string, roles []roleDef, fallback string, members []roleMember) ([]*v2.Grant, error) {
+// roleGrants maps members to grants of their roles in the table. Members who
+// are not org members are left out (a grant would point at no user of this
+// sync); a role this version does not know is kept as the table's fallback
+// with the raw role in the grant metadata.
+func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.Resource, roles *roleTable, members []roleMember) ([]*v2.Grant, error) {
+	noun, fallback := roles.noun, roles.fallback
 	ids := make([]string, 0, len(members))
 	for _, m := range members {
 		ids = append(ids, m.id)
@@ -218,10 +194,6 @@ func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.R
 	strangers, err := c.nonMembers(ctx, opts, ids)
 	if err != nil {
 		return nil, err
-	}
-	known := make(map[string]bool, len(roles))
-	for _, role := range roles {
-		known[role.slug] = true
 	}
 	l := ctxzap.Extract(ctx)
 	out := make([]*v2.Grant, 0, len(members))
@@ -234,14 +206,14 @@ func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.R
 				zap.String(noun+"_id", r.GetId().GetResource()), zap.String("user_id", m.id), zap.String("role", m.role))
 			continue
 		}
-		if known[m.role] {
+		if roles.known(m.role) {
 			out = append(out, grant.NewGrant(r, m.role, principalOf(m.id)))
 			continue
 		}
 		l.Warn(noun+" member has a role this connector does not know; recording it as "+fallback+" with the raw role in the grant metadata",
 			zap.String(noun+"_id", r.GetId().GetResource()), zap.String("user_id", m.id), zap.String("role", m.role))
 		out = append(out, grant.NewGrant(r, fallback, principalOf(m.id),
-			grant.WithGrantMetadata(map[string]any{"miro_" + noun + "_role": clip(m.role)})))
+			grant.WithGrantMetadata(map[string]any{roles.metaKey(): clip(m.role)})))
 	}
 	return out, nil
 }

@@ -21,7 +21,7 @@ import (
 // message that tells the user what to fix.
 
 // Scopes the sync needs; named in permission errors.
-const requiredScopes = "organizations:read, organizations:teams:read"
+const requiredScopes = miro.ScopeOrgRead + ", " + miro.ScopeTeamsRead
 
 // errorRules are tried in order on a *miro.Error; the first that matches
 // decides the code and the message. format gets what we were doing and the

@@ -148,3 +148,11 @@ func TestThrottledErrorCarriesRateLimit(t *testing.T) {
 		t.Errorf("remaining credits = %v, want OK", d)
 	}
 }
+
+// TestRequiredScopesText: the scopes a 403 names are the client's scope constants, spelled as Miro spells them.
+func TestRequiredScopesText(t *testing.T) {
+	t.Parallel()
+	if requiredScopes != "organizations:read, organizations:teams:read" {
+		t.Errorf("requiredScopes = %q", requiredScopes)
+	}
+}

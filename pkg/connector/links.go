@@ -97,13 +97,14 @@ func withLinkPhase(token string, wanted func() bool,
 // groupLinkGrant grants r's role slug to the group's member entitlement,
 // expandable to the group's members. A share role this version does not know
 // is kept as fallback with the raw role in the grant's metadata (metaKey).
-func groupLinkGrant(ctx context.Context, r *v2.Resource, groupID, role string, slugs map[string]string, fallback, metaKey string) *v2.Grant {
+func groupLinkGrant(ctx context.Context, r *v2.Resource, groupID, role string, roles *roleTable) *v2.Grant {
+	fallback := roles.fallback
 	principal := &v2.ResourceId{ResourceType: userGroupResourceType.GetId(), Resource: groupID}
 	opts := []grant.GrantOption{grant.WithAnnotation(&v2.GrantExpandable{
 		EntitlementIds:  []string{groupMemberEntitlementID(groupID)},
 		ResourceTypeIds: []string{userResourceType.GetId()},
 	})}
-	slug, ok := slugs[role]
+	slug, ok := roles.shares[role]
 	switch {
 	case ok:
 	case role == "":
@@ -112,22 +113,14 @@ func groupLinkGrant(ctx context.Context, r *v2.Resource, groupID, role string, s
 		ctxzap.Extract(ctx).Warn("a user group holds a role this connector does not know; recording it as "+fallback+" with the raw role in the grant metadata",
 			zap.String("resource", r.GetId().GetResourceType()+":"+r.GetId().GetResource()), zap.String("group_id", groupID), zap.String("role", role))
 		slug = fallback
-		opts = append(opts, grant.WithGrantMetadata(map[string]any{metaKey: clip(role)}))
+		opts = append(opts, grant.WithGrantMetadata(map[string]any{roles.metaKey(): clip(role)}))
 	}
 	return grant.NewGrant(r, slug, principal, opts...)
 }
 
-// Board and project share roles (upper case) mapped to their role entitlements.
-var (
-	boardShareSlugs = map[string]string{miro.GroupShareViewer: miro.BoardRoleViewer,
-		miro.GroupShareCommenter: miro.BoardRoleCommenter, miro.GroupShareEditor: miro.BoardRoleEditor}
-	projectShareSlugs = map[string]string{miro.GroupShareViewer: miro.ProjectRoleViewer,
-		miro.GroupShareCommenter: miro.ProjectRoleCommentator, miro.GroupShareEditor: miro.ProjectRoleEditor}
-)
-
 // shareGrants lists the page at cursor of the groups a board or project (r,
-// of noun) is shared with; each share grants the role to the group.
-func (c *Connector) shareGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.Resource, noun, cursor string, slugs map[string]string,
+// whose roles are roles) is shared with; each share grants the role to the group.
+func (c *Connector) shareGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.Resource, roles *roleTable, cursor string,
 	fetch func(ctx context.Context, orgID, id, cursor string) (*miro.Page[miro.GroupLink], *miro.Response, error),
 ) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	orgID, err := c.OrgID(ctx)
@@ -136,13 +129,13 @@ func (c *Connector) shareGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.
 	}
 	id := r.GetId().GetResource()
 	res := &v2.Resource{Id: r.GetId()}
-	return groupLinkPage(ctx, c, opts, "user groups of "+noun+" "+id, cursor,
+	return groupLinkPage(ctx, c, opts, "user groups of "+roles.noun+" "+id, cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.GroupLink], *miro.Response, error) {
 			return fetch(ctx, orgID, id, cursor)
 		},
 		func(l miro.GroupLink) (string, string) { return l.ID, l.Role },
 		func(ids []string) map[string]bool { return unlistedGroups(ctx, opts.Session, ids) },
 		func(groupID, role string) *v2.Grant {
-			return groupLinkGrant(ctx, res, groupID, role, slugs, miro.BoardRoleViewer, "miro_"+noun+"_role")
+			return groupLinkGrant(ctx, res, groupID, role, roles)
 		})
 }

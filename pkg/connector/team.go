@@ -2,13 +2,11 @@ package connector
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
-	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
@@ -26,26 +24,8 @@ import (
 // team has its own.
 func teamRoleExclusionGroup(teamID string) string { return "team-role:" + teamID }
 
-// teamRoles are the team entitlements, one per team role Miro documents
-// (team_guest is deprecated but still returned for old data).
-var teamRoles = []struct {
-	slug, name, description string
-	exclusive               bool
-}{
-	{miro.TeamRoleMember, "Member", "Member of the team", true},
-	{miro.TeamRoleAdmin, "Admin", "Admin of the team: manages its members and settings", true},
-	{miro.TeamRoleNonTeam, "Non-team member", "External or non-team user with access to some of the team's boards", false},
-	{miro.TeamRoleGuest, "Guest", "Legacy team guest", false},
-}
-
-func isKnownTeamRole(role string) bool {
-	for _, r := range teamRoles {
-		if r.slug == role {
-			return true
-		}
-	}
-	return false
-}
+// isKnownTeamRole reports whether role is a team role of teamRoles (roles.go).
+func isKnownTeamRole(role string) bool { return teamRoles.known(role) }
 
 var (
 	_ connectorbuilder.ResourceSyncerV2              = (*teamBuilder)(nil)
@@ -134,19 +114,7 @@ func (b *teamBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.Resour
 
 // Entitlements are the team roles; they cost no API call.
 func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	out := make([]*v2.Entitlement, 0, len(teamRoles))
-	for _, role := range teamRoles {
-		opts := []ent.EntitlementOption{
-			ent.WithGrantableTo(userResourceType),
-			ent.WithDisplayName(fmt.Sprintf("%s team %s", r.GetDisplayName(), role.name)),
-			ent.WithDescription(fmt.Sprintf("%s %s", role.description, r.GetDisplayName())),
-		}
-		if role.exclusive {
-			opts = append(opts, ent.WithExclusionGroup(teamRoleExclusionGroup(r.GetId().GetResource())))
-		}
-		out = append(out, ent.NewAssignmentEntitlement(r, role.slug, opts...))
-	}
-	return out, &rs.SyncOpResults{}, nil
+	return teamRoles.entitlements(r), &rs.SyncOpResults{}, nil
 }
 
 // Grants pages the team's members, then the user groups attached to it when
@@ -232,20 +200,11 @@ func (b *teamBuilder) groupGrants(ctx context.Context, r *v2.Resource, opts rs.S
 		func(groupID, role string) *v2.Grant { return teamGroupGrant(ctx, team, groupID, role) })
 }
 
-// teamRoleSlugs maps the roles of a team link to the team entitlements.
-var teamRoleSlugs = func() map[string]string {
-	m := map[string]string{}
-	for _, r := range teamRoles {
-		m[r.slug] = r.slug
-	}
-	return m
-}()
-
 // teamGroupGrant grants the team role to the group's member entitlement,
 // expandable to the group's members. An unknown role is kept as member with
 // the raw role in the metadata (as for team members).
 func teamGroupGrant(ctx context.Context, team *v2.Resource, groupID, role string) *v2.Grant {
-	return groupLinkGrant(ctx, team, groupID, role, teamRoleSlugs, miro.TeamRoleMember, "miro_team_role")
+	return groupLinkGrant(ctx, team, groupID, role, teamRoles)
 }
 
 // fetchTeamMembers fetches one page of a team's members (the prefetcher's
