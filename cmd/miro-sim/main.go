@@ -49,6 +49,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	boards := fs.Bool("boards", false, "generate boards (with members) and projects")
 	groupShares := fs.Bool("group-shares", false, "share boards and projects with user groups (needs --boards and --groups)")
 	teamSettings := fs.Bool("team-settings", false, "give teams varied settings (else every team has the defaults)")
+	groupMembers := fs.Int("group-members", 0, "least members of every non-empty user group (0 = skewed sizes), e.g. groups larger than teams")
+	shareRate := fs.Float64("share-rate", 0, "share of boards and projects shared with user groups, 0..1 (0 = a quarter; needs --group-shares)")
+	maxShares := fs.Int("max-shares", 0, "most user groups one board or project is shared with (0 = 3; needs --group-shares)")
 	auditEvents := fs.Int("audit-events", 0, "audit-log events to seed (mostly sign-ins), spread over --audit-days")
 	auditDays := fs.Int("audit-days", 30, "days before now that the seeded audit log covers")
 	readyFile := fs.String("ready-file", "", "write base_url, scim_url and tokens here once listening")
@@ -58,12 +61,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := checkLoopback(*addr); err != nil {
 		return err
 	}
+	if *shareRate < 0 || *shareRate > 1 || *groupMembers < 0 || *maxShares < 0 {
+		return errors.New("--share-rate must be within 0..1, --group-members and --max-shares not negative")
+	}
 	if *credits == 0 {
 		return errors.New("--credits must not be 0 (use a negative value for unlimited)")
 	}
 
 	org := mirosim.Generate(mirosim.GenOptions{Seed: *seed, Users: *users, Teams: *teams, UnknownEnums: *unknownEnums,
-		Groups: *groups, Boards: *boards, GroupShares: *groupShares, TeamSettings: *teamSettings})
+		Groups: *groups, Boards: *boards, GroupShares: *groupShares, TeamSettings: *teamSettings,
+		GroupMembers: *groupMembers, ShareRate: *shareRate, MaxShares: *maxShares})
 	sim := mirosim.New(org, mirosim.Options{Token: *token, SCIMToken: *scimToken, Latency: *latency,
 		Credits: *credits, Window: *window, Faults: mirosim.Faults{Rate: *faultRate, Seed: *seed}})
 	sim.SeedAuditLog(mirosim.AuditSeed{Seed: *seed, Events: *auditEvents, Span: time.Duration(max(*auditDays, 1)) * 24 * time.Hour})

@@ -29,6 +29,12 @@ type GenOptions struct {
 	// every team varied settings (without it every team has DefaultTeamSettings). Each draws from a PRNG stream
 	// of its own, so neither changes anything the other options produce.
 	GroupShares, TeamSettings bool
+	// GroupMembers is the least number of members of every non-empty user group (0: the skewed sizes alone), so
+	// groups can be larger than teams. ShareRate is the share of boards and projects shared with user groups
+	// (0: a quarter) and MaxShares the most groups one of them is shared with (0: 3), so groups can be shared to
+	// many boards. Zero values keep every generated org as it was.
+	GroupMembers, MaxShares int
+	ShareRate                float64
 }
 
 // genEpoch anchors every generated timestamp so the output never depends on the wall clock.

@@ -222,9 +222,8 @@ func TestGenerateLarge(t *testing.T) {
 	if len(org.Members) != 100000 || len(org.Teams) != 5000 {
 		t.Fatal("wrong sizes")
 	}
-	if !raceEnabled && took > 2*time.Second { // the race detector slows this several times
-		t.Errorf("generation took %v, want well under 2 s", took)
-	}
+	// Its time is logged, not asserted (it depends on the machine and its load);
+	// allocation is what a regression would show.
 	if alloc > 400 {
 		t.Errorf("generation allocated %d MiB", alloc)
 	}

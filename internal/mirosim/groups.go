@@ -70,6 +70,7 @@ func generateGroups(o GenOptions, org *Org) []Group {
 		if rank == 0 && n >= 1000 {
 			k = max(k, 120)
 		}
+		k = min(n, max(k, o.GroupMembers))
 		gr := &groups[gi]
 		var pool []int // direct members of the first attached team
 		if len(gr.TeamIDs) > 0 {

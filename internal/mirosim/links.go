@@ -42,10 +42,18 @@ func generateShares(o GenOptions, org *Org) {
 			}
 			return out
 		}
-		if r.IntN(4) != 0 {
+		if o.ShareRate > 0 {
+			if r.Float64() >= o.ShareRate {
+				return nil
+			}
+		} else if r.IntN(4) != 0 {
 			return nil
 		}
-		picked := r.Perm(g)[:min(g, 1+r.IntN(3))]
+		most := 3
+		if o.MaxShares > 0 {
+			most = o.MaxShares
+		}
+		picked := r.Perm(g)[:min(g, 1+r.IntN(most))]
 		out := make([]GroupShare, len(picked))
 		for i, gi := range picked {
 			out[i] = GroupShare{GroupID: org.Groups[gi].ID, Role: pick(r, groupShareWeights)}

@@ -16,6 +16,7 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/connectorclient"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
 	sdksync "github.com/conductorone/baton-sdk/pkg/sync"
+	"github.com/conductorone/baton-sdk/pkg/ugrpc"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -44,21 +45,32 @@ func SyncLogged(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, p
 	if err != nil {
 		return fmt.Errorf("opening c1z: %w", err)
 	}
-	srv, err := connectorbuilder.NewConnector(ctx, conn, connectorbuilder.WithSessionStore(store.SessionStore()))
+	// The connector's calls carry the logger (ctxzap), as the SDK's runner
+	// provides one, so a test can observe what the connector logs.
+	if log == nil {
+		log = zap.NewNop()
+	}
+	logCtx := ctxzap.ToContext(ctx, log)
+	sessions, err := newSessionService(logCtx)
+	if err != nil {
+		_ = store.Close(ctx)
+		return fmt.Errorf("starting the session service: %w", err)
+	}
+	defer sessions.close()
+	// The syncer sets its store on the session server only when it opens the
+	// c1z itself (the binary's path); here the store is opened above.
+	sessions.server.SetSessionStore(ctx, store.SessionStore())
+	srv, err := connectorbuilder.NewConnector(ctx, conn, connectorbuilder.WithSessionStore(sessions.store))
 	if err != nil {
 		_ = store.Close(ctx)
 		return fmt.Errorf("building connector server: %w", err)
 	}
 
+	// The connector's server as the binary's connector process runs it: the
+	// SDK's interceptors (request validation among them) and gRPC's default
+	// 4 MB message limit.
 	lis := bufconn.Listen(4 << 20)
-	var serverOpts []grpc.ServerOption
-	if log != nil {
-		serverOpts = append(serverOpts, grpc.ChainUnaryInterceptor(
-			func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-				return handler(ctxzap.ToContext(ctx, log), req)
-			}))
-	}
-	gs := grpc.NewServer(serverOpts...)
+	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(ugrpc.UnaryServerInterceptor(logCtx)...))
 	v2.RegisterResourceTypesServiceServer(gs, srv)
 	v2.RegisterResourcesServiceServer(gs, srv)
 	v2.RegisterEntitlementsServiceServer(gs, srv)
@@ -105,6 +117,9 @@ func SyncLogged(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, p
 	closeErr := s.Close(ctx) // also closes the store
 	if syncErr != nil {
 		return syncErr
+	}
+	if err := sessions.err(); err != nil {
+		return err
 	}
 	return closeErr
 }

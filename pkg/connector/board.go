@@ -145,7 +145,7 @@ func (b *boardBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.Sync
 // to the group, expandable to the group's members.
 func (b *boardBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
-		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
+		func() (bool, error) { return b.conn.groupLinksWanted(ctx, opts), nil },
 		func(token string) ([]*v2.Grant, *rs.SyncOpResults, error) { return b.memberGrants(ctx, r, opts, token) },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.conn.shareGrants(ctx, opts, r, boardRoles, cursor, b.conn.client.ListBoardGroups)

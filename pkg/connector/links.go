@@ -71,7 +71,7 @@ func groupLinkPage[T any](ctx context.Context, c *Connector, opts rs.SyncOpAttrs
 // withLinkPhase runs the member phase of a resource's grants (tokens
 // membersPhase, or none from before phases existed) and then, when wanted,
 // its link phase. members pages by the cursor it is given.
-func withLinkPhase(token string, wanted func() bool,
+func withLinkPhase(token string, wanted func() (bool, error),
 	members func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error),
 	links func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error),
 ) ([]*v2.Grant, *rs.SyncOpResults, error) {
@@ -85,10 +85,15 @@ func withLinkPhase(token string, wanted func() bool,
 	if res == nil {
 		res = &rs.SyncOpResults{}
 	}
-	switch {
-	case res.NextPageToken != "":
+	if res.NextPageToken != "" {
 		res.NextPageToken = membersPhase + res.NextPageToken
-	case wanted():
+		return out, res, nil
+	}
+	want, err := wanted()
+	if err != nil {
+		return nil, nil, err
+	}
+	if want {
 		res.NextPageToken = linkPhase
 	}
 	return out, res, nil

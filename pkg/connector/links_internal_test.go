@@ -27,7 +27,7 @@ func TestWithLinkPhase(t *testing.T) {
 		{"g:l2", "", true, "-", "l2", "g:l2"},
 	} {
 		gotMembers, gotLinks := "-", "-"
-		_, res, err := withLinkPhase(tc.token, func() bool { return tc.wanted },
+		_, res, err := withLinkPhase(tc.token, func() (bool, error) { return tc.wanted, nil },
 			func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 				gotMembers = cursor
 				return nil, &rs.SyncOpResults{NextPageToken: tc.membersNext}, nil

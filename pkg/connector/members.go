@@ -51,7 +51,7 @@ const (
 	summaryKey    = "member-summary"
 )
 
-func pageKey(cursor string) string { return pageKeyPrefix + cursor }
+func pageKey(cursor string) string { return sessionKey(pageKeyPrefix, cursor) }
 
 // page returns the org-member page that starts at cursor ("" = first page).
 // annos carries rate-limit data when the page came from Miro.

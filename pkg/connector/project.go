@@ -91,7 +91,7 @@ func (b *projectBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.Sy
 // shared with (links.go; one page of 100 per project).
 func (b *projectBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
-		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
+		func() (bool, error) { return b.conn.groupLinksWanted(ctx, opts), nil },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.memberGrants(ctx, r, opts, cursor)
 		},

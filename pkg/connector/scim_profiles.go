@@ -2,12 +2,12 @@ package connector
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	"github.com/conductorone/baton-sdk/pkg/session"
 	"github.com/conductorone/baton-sdk/pkg/types/sessions"
-	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
-	"go.uber.org/zap"
 )
 
 // scimProfile is what SCIM knows of a user beyond the member API: a real name
@@ -64,17 +64,24 @@ func (m *memberIndex) scimProfiles(ctx context.Context, ss sessions.SessionStore
 		}
 	}
 	keys := make([]string, len(ids))
+	byKey := make(map[string]string, len(ids))
 	for i, id := range ids {
-		keys[i] = scimProfilePrefix + id
+		keys[i] = sessionKey(scimProfilePrefix, id)
+		byKey[keys[i]] = id
 	}
-	got, err := session.GetManyJSON[scimProfile](ctx, ss, keys)
+	got, err := sessionGetMany(ctx, ss, keys)
 	if err != nil {
-		ctxzap.Extract(ctx).Warn("reading SCIM profiles from the session store failed; users keep their email as name", zap.Error(err))
-		return nil, nil
+		// Without an answer a user would silently lose their profile: fail
+		// the page, which the SDK's retries or the next sync read again.
+		return nil, fmt.Errorf("reading the SCIM profiles of %d users: %w", len(ids), err)
 	}
 	out := make(map[string]scimProfile, len(got))
-	for k, v := range got {
-		out[k[len(scimProfilePrefix):]] = v
+	for k, raw := range got {
+		var p scimProfile
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("reading the SCIM profile of user %s from the session store: %w", byKey[k], err)
+		}
+		out[byKey[k]] = p
 	}
 	return out, nil
 }
@@ -92,7 +99,7 @@ func (m *memberIndex) loadSCIMProfiles(ctx context.Context, ss sessions.SessionS
 		batch := make(map[string]scimProfile, len(page.Resources))
 		for i := range page.Resources {
 			if u := &page.Resources[i]; u.ID != "" {
-				batch[scimProfilePrefix+u.ID] = profileFromSCIM(u)
+				batch[sessionKey(scimProfilePrefix, u.ID)] = profileFromSCIM(u)
 			}
 		}
 		if err := session.SetManyJSON(ctx, ss, batch); err != nil {

@@ -38,6 +38,9 @@ type syncScope struct {
 	summary      *summaryCall        // the sync's one walk of the member list (members.go)
 	memberIDs    map[string]struct{} // every org member id, once walked
 	groupsDenied bool                // Miro refused user groups in this sync (warned once)
+	// Which side of the group-to-team links this sync reads, once decided
+	// (link_side.go): both syncers must decide alike.
+	linkSideDecided, linksPerGroup bool
 
 	// Guarded by syncScopes.mu.
 	active   int       // SDK calls of this sync running now

@@ -114,7 +114,7 @@ func groupMemberEntitlementID(groupID string) string {
 // group is attached to.
 func (b *userGroupBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
-		func() bool { return b.conn.groupTeamsWanted(ctx, opts) },
+		func() (bool, error) { return b.conn.groupTeamsWanted(ctx, opts) },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.memberGrants(ctx, r, opts, cursor)
 		},
@@ -294,8 +294,9 @@ func (c *Connector) groupLinksWanted(ctx context.Context, opts rs.SyncOpAttrs) b
 	if opts.Session == nil {
 		return true
 	}
-	got, _, err := opts.Session.GetMany(ctx, []string{groupsDeniedKey, groupsListedKey, groupsAnyKey})
-	if err != nil {
+	got, err := sessionGetMany(ctx, opts.Session, []string{groupsDeniedKey, groupsListedKey, groupsAnyKey})
+	if err != nil { // unknown: read the links (calls, never a lost link)
+		ctxzap.Extract(ctx).Debug("reading whether this sync has user groups failed; reading their links", zap.Error(err))
 		return true
 	}
 	if _, ok := got[groupsDeniedKey]; ok {

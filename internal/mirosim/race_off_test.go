@@ -1,5 +1,0 @@
-//go:build !race
-
-package mirosim
-
-const raceEnabled = false
