@@ -3,7 +3,6 @@ package connector
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -47,10 +46,11 @@ func (b *boardBuilder) List(ctx context.Context, parent *v2.ResourceId, opts rs.
 	}
 	teamID := parent.GetResource()
 	what := "boards of team " + teamID
-	offset, err := parseOffset(opts.PageToken.Token, what)
+	t, err := parsePageToken(opts.PageToken.Token, what)
 	if err != nil {
 		return nil, nil, err
 	}
+	offset := t.Offset
 	page, resp, err := fetchOffsetPage(ctx, offset, func(ctx context.Context, offset int) (*miro.OffsetPage[miro.Board], *miro.Response, error) {
 		return b.conn.client.ListBoards(ctx, teamID, offset)
 	})
@@ -144,9 +144,11 @@ func (b *boardBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.Sync
 // with (links.go; one page of 100 per board), each a grant of its board role
 // to the group, expandable to the group's members.
 func (b *boardBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	return withLinkPhase(opts.PageToken.Token,
+	return withLinkPhaseTok(opts.PageToken.Token,
 		func() (bool, error) { return b.conn.groupLinksWanted(ctx, opts), nil },
-		func(token string) ([]*v2.Grant, *rs.SyncOpResults, error) { return b.memberGrants(ctx, r, opts, token) },
+		func(t pageToken) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.memberGrants(ctx, r, opts, t.Offset)
+		},
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.conn.shareGrants(ctx, opts, r, boardRoles, cursor, b.conn.client.ListBoardGroups)
 		})
@@ -154,13 +156,9 @@ func (b *boardBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncO
 
 // memberGrants pages the board's members (offset paging, 50 per page). Board
 // member ids are user ids.
-func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs, token string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs, offset int) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	boardID := r.GetId().GetResource()
 	what := "members of board " + boardID
-	offset, err := parseOffset(token, what)
-	if err != nil {
-		return nil, nil, err
-	}
 	page, resp, err := fetchOffsetPage(ctx, offset, func(ctx context.Context, offset int) (*miro.OffsetPage[miro.BoardMember], *miro.Response, error) {
 		return b.conn.client.ListBoardMembers(ctx, boardID, offset)
 	})
@@ -218,23 +216,12 @@ func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.R
 	return out, nil
 }
 
-// parseOffset reads an offset page token ("" is the first page).
-func parseOffset(token, what string) (int, error) {
-	if token == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(token)
-	if err != nil || n < 0 {
-		return 0, status.Errorf(codes.InvalidArgument, "listing %s: page token %q is not an offset", what, truncateRunes(token, 40))
-	}
-	return n, nil
-}
-
+// offsetToken is the token of the page at offset next; "" when next < 0 (the list's end).
 func offsetToken(next int) string {
 	if next < 0 {
 		return ""
 	}
-	return strconv.Itoa(next)
+	return pageToken{Offset: next}.String()
 }
 
 // fetchOffsetPage fetches the page at offset. An empty page before the

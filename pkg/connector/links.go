@@ -3,7 +3,6 @@ package connector
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
@@ -19,13 +18,8 @@ import (
 // project.go). Each link is a grant of a role of the team, board or project to
 // the group's member entitlement, expandable, so the SDK gives every member of
 // the group an expanded grant of that role. A link list is the last phase of
-// its resource's grants: its page tokens carry linkPhase, so a resumed sync
-// never reads a link cursor as a member cursor or offset.
-
-const (
-	membersPhase = "m:"
-	linkPhase    = "g:"
-)
+// its resource's grants: its page tokens carry phaseLinks (pagetoken.go), so a
+// resumed sync never reads a link cursor as a member cursor or offset.
 
 // groupLinkPage fetches the page at cursor of a link list and maps each link
 // to a grant. A 403 is the groups scope refused (one warning per sync, and the
@@ -63,22 +57,44 @@ func groupLinkPage[T any](ctx context.Context, c *Connector, opts rs.SyncOpAttrs
 	}
 	next := ""
 	if page.Cursor != "" {
-		next = linkPhase + page.Cursor
+		next = pageToken{Phase: phaseLinks, Cursor: page.Cursor}.String()
 	}
 	return out, &rs.SyncOpResults{NextPageToken: next, Annotations: rateLimitAnnotations(resp)}, nil
 }
 
-// withLinkPhase runs the member phase of a resource's grants (tokens
-// membersPhase, or none from before phases existed) and then, when wanted,
-// its link phase. members pages by the cursor it is given.
+// withLinkPhase runs the member phase of a resource's grants, paged by Miro's
+// cursor, and then, when wanted, its link phase (see withLinkPhaseTok).
+// members pages by the cursor it is given and returns Miro's next cursor.
 func withLinkPhase(token string, wanted func() (bool, error),
 	members func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error),
 	links func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error),
 ) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	if cursor, ok := strings.CutPrefix(token, linkPhase); ok {
-		return links(cursor)
+	return withLinkPhaseTok(token, wanted,
+		func(t pageToken) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			out, res, err := members(t.Cursor)
+			if res != nil {
+				res.NextPageToken = pageToken{Cursor: res.NextPageToken}.String()
+			}
+			return out, res, err
+		}, links)
+}
+
+// withLinkPhaseTok runs the member phase of a resource's grants (tokens
+// without a phase) and then, when wanted, its link phase (phaseLinks). members
+// gets the decoded token and returns its next token encoded; links pages by
+// Miro's cursor.
+func withLinkPhaseTok(token string, wanted func() (bool, error),
+	members func(t pageToken) ([]*v2.Grant, *rs.SyncOpResults, error),
+	links func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error),
+) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	t, err := parsePageToken(token, "grants")
+	if err != nil {
+		return nil, nil, err
 	}
-	out, res, err := members(strings.TrimPrefix(token, membersPhase))
+	if t.Phase == phaseLinks {
+		return links(t.Cursor)
+	}
+	out, res, err := members(t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,7 +102,6 @@ func withLinkPhase(token string, wanted func() (bool, error),
 		res = &rs.SyncOpResults{}
 	}
 	if res.NextPageToken != "" {
-		res.NextPageToken = membersPhase + res.NextPageToken
 		return out, res, nil
 	}
 	want, err := wanted()
@@ -94,7 +109,7 @@ func withLinkPhase(token string, wanted func() (bool, error),
 		return nil, nil, err
 	}
 	if want {
-		res.NextPageToken = linkPhase
+		res.NextPageToken = pageToken{Phase: phaseLinks}.String()
 	}
 	return out, res, nil
 }

@@ -36,7 +36,11 @@ func (b *projectBuilder) List(ctx context.Context, parent *v2.ResourceId, opts r
 	}
 	teamID := parent.GetResource()
 	what := "projects of team " + teamID
-	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, opts.PageToken.Token,
+	t, err := parsePageToken(opts.PageToken.Token, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, t.Cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Project], *miro.Response, error) {
 			return b.conn.client.ListProjects(ctx, orgID, teamID, cursor)
 		})
@@ -54,7 +58,7 @@ func (b *projectBuilder) List(ctx context.Context, parent *v2.ResourceId, opts r
 		}
 		out = append(out, r)
 	}
-	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
+	return out, &rs.SyncOpResults{NextPageToken: pageToken{Cursor: page.Cursor}.String(), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
 func projectResource(p miro.Project, team *v2.ResourceId) (*v2.Resource, error) {

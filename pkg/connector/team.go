@@ -43,7 +43,11 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "teams", opts.PageToken.Token,
+	t, err := parsePageToken(opts.PageToken.Token, "teams")
+	if err != nil {
+		return nil, nil, err
+	}
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "teams", t.Cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
 			return b.conn.client.ListTeams(ctx, orgID, cursor)
 		})
@@ -61,8 +65,8 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		ids = append(ids, t.ID)
 	}
 	b.conn.prefetch.add(ctx, b.conn.scope(opts), ids)
-	teamListing.record(ctx, opts.Session, opts.PageToken.Token, page.Cursor, ids, nil)
-	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
+	teamListing.record(ctx, opts.Session, t.Cursor, page.Cursor, ids, nil)
+	return out, &rs.SyncOpResults{NextPageToken: pageToken{Cursor: page.Cursor}.String(), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
 func teamResource(t miro.Team) (*v2.Resource, error) { return teamResourceWith(t, nil) }
