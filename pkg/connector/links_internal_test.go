@@ -73,7 +73,7 @@ func TestWithLinkPhaseOffsets(t *testing.T) {
 				got = append(got, pt.Offset)
 				return nil, &rs.SyncOpResults{NextPageToken: offsetToken(map[int]int{0: 50, 50: 100, 100: -1}[pt.Offset])}, nil
 			},
-			func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			func(string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 				got = append(got, -1)
 				return nil, &rs.SyncOpResults{}, nil
 			})

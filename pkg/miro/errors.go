@@ -35,18 +35,18 @@ type Error struct {
 type Kind int
 
 const (
-	// KindStatus: Miro answered StatusCode (4xx, 5xx, or a body over the size limit), or no answer arrived
+	// KindStatus means Miro answered StatusCode (4xx, 5xx, or a body over the size limit), or no answer arrived
 	// (StatusCode 0) for a call that is not retried (a write). The status decides what it means.
 	KindStatus Kind = iota
-	// KindExhausted: a transient failure (5xx, network, a body cut short) persisted through every retry.
+	// KindExhausted means a transient failure (5xx, network, a body cut short) persisted through every retry.
 	KindExhausted
-	// KindMalformed: a 2xx body arrived whole but does not have the documented shape; not retried.
+	// KindMalformed means a 2xx body arrived whole but does not have the documented shape; not retried.
 	KindMalformed
-	// KindRedirect: the server answered 3xx; redirects are not followed.
+	// KindRedirect means the server answered 3xx; redirects are not followed.
 	KindRedirect
-	// KindThrottled: Miro still answered 429 after the client waited for each announced reset.
+	// KindThrottled means Miro still answered 429 after the client waited for each announced reset.
 	KindThrottled
-	// KindResetTooFar: a 429 announced a reset further ahead than MaxRateLimitWait; not waited for.
+	// KindResetTooFar means a 429 announced a reset further ahead than MaxRateLimitWait; not waited for.
 	KindResetTooFar
 )
 
