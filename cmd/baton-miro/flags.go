@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	sdksync "github.com/conductorone/baton-sdk/pkg/sync"
 	"github.com/spf13/pflag"
 )
 
@@ -17,6 +18,7 @@ type runFlags struct {
 	service       bool     // --client-id set: ConductorOne service mode
 	operation     bool     // a one-shot operation on an existing c1z (grant, revoke, action, …)
 	skipGrants    bool     // --skip-entitlements-and-grants
+	workers       int      // the sync's worker count: --workers (or --parallel-sync) as the SDK resolves it
 	file          string   // -f/--file, the c1z of a one-shot run
 	tempDir       string   // --c1z-temp-dir, "" when unset
 	tempDirIsFlag bool     // set on the command line (which beats the environment)
@@ -42,10 +44,10 @@ func peekFlags(args []string, getenv func(string) string) runFlags {
 	fs.ParseErrorsAllowlist.UnknownFlags = true
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	for _, name := range append([]string{"client-id", "c1z-temp-dir", "log-level"}, operationFlags...) {
+	for _, name := range append([]string{"client-id", "c1z-temp-dir", "log-level", "workers"}, operationFlags...) {
 		fs.String(name, "", "")
 	}
-	for _, name := range append([]string{"skip-entitlements-and-grants"}, operationSwitches...) {
+	for _, name := range append([]string{"skip-entitlements-and-grants", "parallel-sync"}, operationSwitches...) {
 		fs.Bool(name, false, "")
 	}
 	fs.StringP("file", "f", "", "")
@@ -66,6 +68,7 @@ func peekFlags(args []string, getenv func(string) string) runFlags {
 	f := runFlags{
 		service:       value("client-id") != "",
 		skipGrants:    isTrue("skip-entitlements-and-grants"),
+		workers:       workerCount(value("workers"), isTrue("parallel-sync")),
 		file:          value("file"),
 		tempDir:       value("c1z-temp-dir"),
 		tempDirIsFlag: fs.Changed("c1z-temp-dir"),
@@ -88,6 +91,21 @@ func peekFlags(args []string, getenv func(string) string) runFlags {
 		f.operation = f.operation || isTrue(name)
 	}
 	return f
+}
+
+// workerCount resolves --workers and --parallel-sync as the SDK's runner does
+// (a non-zero --workers wins; --parallel-sync means -1, auto) and then as its
+// syncer does (sdksync.NormalizeWorkerCount: -1 = min(GOMAXPROCS, 4), else at
+// least 1). A value that is not a number counts as 0, as viper reads it.
+func workerCount(workers string, parallel bool) int {
+	n, err := strconv.Atoi(strings.TrimSpace(workers))
+	if err != nil {
+		n = 0
+	}
+	if n == 0 && parallel {
+		n = -1
+	}
+	return sdksync.NormalizeWorkerCount(n)
 }
 
 // envName is the environment variable the SDK reads for a flag.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -49,7 +50,7 @@ func TestPeekFlags(t *testing.T) {
 	}{
 		{"defaults", nil, nil, runFlags{file: "sync.c1z"}},
 		{"log level", []string{"--log-level", "debug"}, nil, runFlags{file: "sync.c1z", logLevel: "debug"}},
-		{"short file", []string{"-f", "/out/x.c1z", "--workers", "4"}, nil, runFlags{file: "/out/x.c1z"}},
+		{"short file", []string{"-f", "/out/x.c1z", "--workers", "4"}, nil, runFlags{file: "/out/x.c1z", workers: 4}},
 		{"long file=", []string{"--file=y.c1z"}, nil, runFlags{file: "y.c1z"}},
 		{"file from the environment", nil, map[string]string{"BATON_FILE": "e.c1z"}, runFlags{file: "e.c1z"}},
 		{"flag beats the environment", []string{"-f", "a.c1z"}, map[string]string{"BATON_FILE": "e.c1z"}, runFlags{file: "a.c1z"}},
@@ -71,8 +72,46 @@ func TestPeekFlags(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got := peekFlags(tt.args, func(k string) string { return tt.env[k] })
+			if tt.want.workers == 0 {
+				tt.want.workers = 1 // the SDK's default: one worker
+			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("peekFlags(%q) = %+v, want %+v", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPeekWorkers: main passes the connector the worker count the SDK's syncer
+// will run with: --workers or BATON_WORKERS (the flag wins), --parallel-sync
+// as -1, -1 as min(GOMAXPROCS, 4), anything else below 1 as 1.
+func TestPeekWorkers(t *testing.T) {
+	t.Parallel()
+	auto := min(max(runtime.GOMAXPROCS(0), 1), 4)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{"default", nil, nil, 1},
+		{"flag", []string{"--workers", "4"}, nil, 4},
+		{"flag=", []string{"--workers=8"}, nil, 8},
+		{"environment", nil, map[string]string{"BATON_WORKERS": "3"}, 3},
+		{"flag beats the environment", []string{"--workers", "2"}, map[string]string{"BATON_WORKERS": "6"}, 2},
+		{"zero", []string{"--workers", "0"}, nil, 1},
+		{"auto", []string{"--workers", "-1"}, nil, auto},
+		{"below auto", []string{"--workers", "-5"}, nil, 1},
+		{"parallel sync", []string{"--parallel-sync"}, nil, auto},
+		{"parallel sync by environment", nil, map[string]string{"BATON_PARALLEL_SYNC": "true"}, auto},
+		{"workers beat parallel sync", []string{"--parallel-sync", "--workers", "2"}, nil, 2},
+		{"not a number", nil, map[string]string{"BATON_WORKERS": "many"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := peekFlags(tt.args, func(k string) string { return tt.env[k] }).workers; got != tt.want {
+				t.Errorf("peekFlags(%q, %v).workers = %d, want %d", tt.args, tt.env, got, tt.want)
 			}
 		})
 	}

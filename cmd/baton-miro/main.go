@@ -35,11 +35,12 @@ func runSDK() {
 	if limit, ok := memoryLimit(os.Getenv, os.ReadFile); ok {
 		debug.SetMemoryLimit(limit)
 	}
-	var extra []connector.Option
-	if peekFlags(os.Args[1:], os.Getenv).skipGrants {
+	flags := peekFlags(os.Args[1:], os.Getenv)
+	extra := []connector.Option{connector.WithWorkers(flags.workers)}
+	if flags.skipGrants {
 		extra = append(extra, connector.WithoutPrefetch())
 	}
-	config.RunConnector(context.Background(), "baton-miro", version+" ("+commit+")", cfg.Config, connector.NewWith(extra...),
+	config.RunConnector(context.Background(), "baton-miro", version+" ("+commit+")", cfg.Config, connector.New(extra...),
 		connectorrunner.WithSessionStoreEnabled(),
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(&connector.Connector{}),
 	)

@@ -309,6 +309,8 @@ func SyncAndRead(ctx context.Context, sim *mirosim.Server, token, path string, w
 
 // SyncAndReadWith is SyncAndRead with connector options.
 func SyncAndReadWith(ctx context.Context, sim *mirosim.Server, token, path string, workers int, opts []connector.Option, tweak ...func(*miro.Options)) (*synctest.Contents, error) {
+	// The connector is told the worker count, as main tells it the --workers flag.
+	opts = append([]connector.Option{connector.WithWorkers(workers)}, opts...)
 	conn, _, err := NewConnectorWith(sim, token, opts, tweak...)
 	if err != nil {
 		return nil, err

@@ -15,31 +15,17 @@ import (
 
 // SDK-call accounting. Every syncer and provisioner the connector hands the
 // SDK is wrapped here (counted), so each SDK call is counted once, by the
-// wrapper, and none can be forgotten: the most calls seen at once is the SDK's
-// worker count, which sizes the client's gate (prefetch.go), and a call of a
-// sync keeps that sync's scope alive (scope.go).
+// wrapper, and none can be forgotten: a call of a sync keeps that sync's scope
+// alive (scope.go), and calls in flight or lately returned tell the prefetcher
+// the SDK is still there (abandoned).
 
 // enter counts an SDK call of sync syncID ("" outside a sync) until the
-// returned func is called. The most calls seen at once is the SDK's worker
-// count, which it does not tell connectors; the prefetcher keeps its calls in
-// flight within it.
+// returned func is called.
 func (c *Connector) enter(syncID string) func() {
 	if c == nil {
 		return func() {} // a builder without a connector (mapping tests)
 	}
-	n := c.active.Add(1)
-	for {
-		peak := c.peak.Load()
-		if n <= peak {
-			break
-		}
-		if c.peak.CompareAndSwap(peak, n) {
-			if c.prefetch != nil {
-				c.prefetch.setLimit(int(n))
-			}
-			break
-		}
-	}
+	c.active.Add(1)
 	release := c.scopes.hold(syncID)
 	return func() {
 		release()

@@ -3,8 +3,6 @@ package connector
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -57,12 +55,6 @@ func (a *attributeSyncer) Entitlements(_ context.Context, r *v2.Resource, _ rs.S
 	return []*v2.Entitlement{e}, &rs.SyncOpResults{}, nil
 }
 
-// fanOutPrefix marks a page token that covers a run of member pages only: the
-// first call hands the SDK one token per run (EnqueuePageTokens) so the runs are
-// read in parallel; a plain cursor token walks on page by page. A token is
-// "pages:<n>:<cursor>", n pages from cursor.
-const fanOutPrefix = "pages:"
-
 // pagesPerToken is the run of member pages one fanned-out call covers. Every
 // SDK call costs a store commit, so a run of 10 (1,000 members) keeps the
 // grants of 100,000 members to 100 calls per type, yet leaves enough runs to
@@ -72,51 +64,38 @@ const pagesPerToken = 10
 // maxFanOut is the SDK's limit on tokens per EnqueuePageTokens.
 const maxFanOut = 1024
 
-// GrantsForResourceType emits every grant of the type, one member page per call.
+// GrantsForResourceType emits every grant of the type, one member page per
+// call. The first call hands the SDK one token per run of pages
+// (EnqueuePageTokens: pageToken.Pages pages from its Cursor) so the runs are
+// read in parallel; a token without Pages walks on page by page.
 func (a *attributeSyncer) GrantsForResourceType(ctx context.Context, _ string, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	token := opts.PageToken.Token
-	if n, cursor, ok := parseFanOut(token); ok {
-		return a.grantsRun(ctx, opts, cursor, n)
+	t, err := parsePageToken(opts.PageToken.Token, a.noun+" grants")
+	if err != nil {
+		return nil, nil, err
 	}
-	grants, res, err := a.grantsPage(ctx, opts, nil)
-	if err != nil || token != "" || res.NextPageToken == "" {
+	if t.Pages > 0 {
+		return a.grantsRun(ctx, opts, t.Cursor, t.Pages)
+	}
+	grants, next, res, err := a.grantsPage(ctx, opts, t.Cursor, nil)
+	if err != nil || t.Cursor != "" || next == "" {
 		return grants, res, err
 	}
 	// First page: if this sync knows every page's cursor, fan out.
 	s, err := a.conn.members.summary(ctx, opts.Session, a.conn.scope(opts))
-	if err != nil || len(s.Cursors) == 0 || s.Cursors[0] != res.NextPageToken {
+	if err != nil || len(s.Cursors) == 0 || s.Cursors[0] != next {
 		return grants, res, nil //nolint:nilerr // without the cursor list, walk the chain instead
 	}
 	var tokens []string
 	for i := 0; i < len(s.Cursors); i += pagesPerToken {
 		if len(tokens) == maxFanOut-1 {
-			tokens = append(tokens, s.Cursors[i]) // the rest walks on from here
+			tokens = append(tokens, pageToken{Cursor: s.Cursors[i]}.String()) // the rest walks on from here
 			break
 		}
-		tokens = append(tokens, fmt.Sprintf("%s%d:%s", fanOutPrefix, min(pagesPerToken, len(s.Cursors)-i), s.Cursors[i]))
+		tokens = append(tokens, pageToken{Cursor: s.Cursors[i], Pages: min(pagesPerToken, len(s.Cursors)-i)}.String())
 	}
 	res.NextPageToken = ""
 	res.Annotations.Update(&v2.EnqueuePageTokens{PageTokens: tokens})
 	return grants, res, nil
-}
-
-// parseFanOut reads a fanned-out token: n pages from cursor. The one-page
-// "page:<cursor>" of earlier versions is still read, for syncs resumed across
-// an upgrade.
-func parseFanOut(token string) (int, string, bool) {
-	if cursor, ok := strings.CutPrefix(token, "page:"); ok && cursor != "" {
-		return 1, cursor, true
-	}
-	rest, ok := strings.CutPrefix(token, fanOutPrefix)
-	if !ok {
-		return 0, "", false
-	}
-	count, cursor, ok := strings.Cut(rest, ":")
-	n, err := strconv.Atoi(count)
-	if !ok || err != nil || n < 1 || cursor == "" {
-		return 0, "", false
-	}
-	return n, cursor, true
 }
 
 // grantsRun emits the grants of n member pages from cursor, as one call.
@@ -126,8 +105,7 @@ func (a *attributeSyncer) grantsRun(ctx context.Context, opts rs.SyncOpAttrs, cu
 		annos annotations.Annotations
 	)
 	for range n {
-		opts.PageToken.Token = cursor
-		grants, res, err := a.grantsPage(ctx, opts, nil)
+		grants, next, res, err := a.grantsPage(ctx, opts, cursor, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -135,7 +113,7 @@ func (a *attributeSyncer) grantsRun(ctx context.Context, opts rs.SyncOpAttrs, cu
 		if len(res.Annotations) > 0 {
 			annos = res.Annotations
 		}
-		if cursor = res.NextPageToken; cursor == "" {
+		if cursor = next; cursor == "" {
 			break
 		}
 	}
@@ -144,13 +122,21 @@ func (a *attributeSyncer) grantsRun(ctx context.Context, opts rs.SyncOpAttrs, cu
 
 // Grants serves a single resource (targeted syncs); a full sync uses GrantsForResourceType.
 func (a *attributeSyncer) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	return a.grantsPage(ctx, opts, r.GetId())
-}
-
-func (a *attributeSyncer) grantsPage(ctx context.Context, opts rs.SyncOpAttrs, only *v2.ResourceId) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	p, annos, err := a.conn.members.page(ctx, opts.Session, a.conn.scope(opts), opts.PageToken.Token)
+	t, err := parsePageToken(opts.PageToken.Token, a.noun+" grants")
 	if err != nil {
 		return nil, nil, err
+	}
+	grants, _, res, err := a.grantsPage(ctx, opts, t.Cursor, r.GetId())
+	return grants, res, err
+}
+
+// grantsPage emits the grants of the member page at cursor (of only one
+// resource when only is set); next is Miro's cursor of the next page, and the
+// results carry it as a token.
+func (a *attributeSyncer) grantsPage(ctx context.Context, opts rs.SyncOpAttrs, cursor string, only *v2.ResourceId) ([]*v2.Grant, string, *rs.SyncOpResults, error) {
+	p, annos, err := a.conn.members.page(ctx, opts.Session, a.conn.scope(opts), cursor)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	var out []*v2.Grant
 	for _, m := range p.Members {
@@ -163,7 +149,7 @@ func (a *attributeSyncer) grantsPage(ctx context.Context, opts rs.SyncOpAttrs, o
 			out = append(out, grant.NewGrant(r, assignedEntitlement, principal))
 		}
 	}
-	return out, &rs.SyncOpResults{NextPageToken: p.Next, Annotations: annos}, nil
+	return out, p.Next, &rs.SyncOpResults{NextPageToken: pageToken{Cursor: p.Next}.String(), Annotations: annos}, nil
 }
 
 // Org roles, admin roles and licenses change through SCIM PATCH. Each type's

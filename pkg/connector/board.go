@@ -3,13 +3,11 @@ package connector
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
-	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
@@ -31,17 +29,6 @@ import (
 // 50 members of each board, and likewise (per 100) for projects, which is why
 // it is off by default.
 
-// roleDef describes one role entitlement of a board or project.
-type roleDef struct{ slug, name, description string }
-
-var boardRoles = []roleDef{
-	{miro.BoardRoleViewer, "Viewer", "Can view the board"},
-	{miro.BoardRoleCommenter, "Commenter", "Can view and comment on the board"},
-	{miro.BoardRoleEditor, "Editor", "Can edit the board"},
-	{miro.BoardRoleCoowner, "Co-owner", "Co-owner of the board: edits it and manages its members and sharing"},
-	{miro.BoardRoleOwner, "Owner", "Owner of the board"},
-}
-
 var (
 	_ connectorbuilder.ResourceSyncerV2              = (*boardBuilder)(nil)
 	_ connectorbuilder.ResourceTargetedSyncerLimited = (*boardBuilder)(nil)
@@ -61,10 +48,11 @@ func (b *boardBuilder) List(ctx context.Context, parent *v2.ResourceId, opts rs.
 	}
 	teamID := parent.GetResource()
 	what := "boards of team " + teamID
-	offset, err := parseOffset(opts.PageToken.Token, what)
+	t, err := parsePageToken(opts.PageToken.Token, what)
 	if err != nil {
 		return nil, nil, err
 	}
+	offset := t.Offset
 	page, resp, err := fetchOffsetPage(ctx, offset, func(ctx context.Context, offset int) (*miro.OffsetPage[miro.Board], *miro.Response, error) {
 		return b.conn.client.ListBoards(ctx, teamID, offset)
 	})
@@ -162,30 +150,28 @@ func boardResource(bd miro.Board, team *v2.ResourceId) (*v2.Resource, error) {
 
 // Entitlements are the board roles; they cost no API call.
 func (b *boardBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	return roleEntitlements(r, "board", boardRoles, boardShareSlugs), &rs.SyncOpResults{}, nil
+	return boardRoles.entitlements(r), &rs.SyncOpResults{}, nil
 }
 
 // Grants pages the board's members, then the user groups the board is shared
 // with (links.go; one page of 100 per board), each a grant of its board role
 // to the group, expandable to the group's members.
 func (b *boardBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	return withLinkPhase(opts.PageToken.Token,
-		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
-		func(token string) ([]*v2.Grant, *rs.SyncOpResults, error) { return b.memberGrants(ctx, r, opts, token) },
+	return withLinkPhaseTok(opts.PageToken.Token,
+		func() (bool, error) { return b.conn.groupLinksWanted(ctx, opts), nil },
+		func(t pageToken) ([]*v2.Grant, *rs.SyncOpResults, error) {
+			return b.memberGrants(ctx, r, opts, t.Offset)
+		},
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
-			return b.conn.shareGrants(ctx, opts, r, "board", cursor, boardShareSlugs, b.conn.client.ListBoardGroups)
+			return b.conn.shareGrants(ctx, opts, r, boardRoles, cursor, b.conn.client.ListBoardGroups)
 		})
 }
 
 // memberGrants pages the board's members (offset paging, 50 per page). Board
 // member ids are user ids.
-func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs, token string) ([]*v2.Grant, *rs.SyncOpResults, error) {
+func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs, offset int) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	boardID := r.GetId().GetResource()
 	what := "members of board " + boardID
-	offset, err := parseOffset(token, what)
-	if err != nil {
-		return nil, nil, err
-	}
 	page, resp, err := fetchOffsetPage(ctx, offset, func(ctx context.Context, offset int) (*miro.OffsetPage[miro.BoardMember], *miro.Response, error) {
 		return b.conn.client.ListBoardMembers(ctx, boardID, offset)
 	})
@@ -196,42 +182,22 @@ func (b *boardBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts rs
 	for _, m := range page.Data {
 		members = append(members, roleMember{id: m.ID, role: m.Role})
 	}
-	out, err := b.conn.roleGrants(ctx, opts, &v2.Resource{Id: r.GetId()}, "board", boardRoles, miro.BoardRoleViewer, members)
+	out, err := b.conn.roleGrants(ctx, opts, &v2.Resource{Id: r.GetId()}, boardRoles, members)
 	if err != nil {
 		return nil, nil, err
 	}
 	return out, &rs.SyncOpResults{NextPageToken: offsetToken(page.NextOffset()), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
-// roleEntitlements builds one entitlement per role of a board or project. A
-// role Miro also shares with user groups (shares: share role → slug) is
-// grantable to user groups too (board_access.go).
-func roleEntitlements(r *v2.Resource, noun string, roles []roleDef, shares map[string]string) []*v2.Entitlement {
-	out := make([]*v2.Entitlement, 0, len(roles))
-	for _, role := range roles {
-		to := []*v2.ResourceType{userResourceType}
-		for _, slug := range shares {
-			if slug == role.slug {
-				to = append(to, userGroupResourceType)
-			}
-		}
-		out = append(out, ent.NewAssignmentEntitlement(r, role.slug,
-			ent.WithGrantableTo(to...),
-			ent.WithDisplayName(fmt.Sprintf("%s %s %s", r.GetDisplayName(), noun, role.name)),
-			ent.WithDescription(fmt.Sprintf("%s %s", role.description, r.GetDisplayName())),
-		))
-	}
-	return out
-}
-
 // roleMember is one member of a board or project with the member's role.
 type roleMember struct{ id, role string }
 
-// roleGrants maps members to grants of their roles. Members who are not org
-// members are left out (a grant would point at no user of this sync); a role
-// this version does not know is kept as fallback with the raw role in the
-// grant metadata.
-func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.Resource, noun string, roles []roleDef, fallback string, members []roleMember) ([]*v2.Grant, error) {
+// roleGrants maps members to grants of their roles in the table. Members who
+// are not org members are left out (a grant would point at no user of this
+// sync); a role this version does not know is kept as the table's fallback
+// with the raw role in the grant metadata.
+func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.Resource, roles *roleTable, members []roleMember) ([]*v2.Grant, error) {
+	noun, fallback := roles.noun, roles.fallback
 	ids := make([]string, 0, len(members))
 	for _, m := range members {
 		ids = append(ids, m.id)
@@ -239,10 +205,6 @@ func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.R
 	strangers, err := c.nonMembers(ctx, opts, ids)
 	if err != nil {
 		return nil, err
-	}
-	known := make(map[string]bool, len(roles))
-	for _, role := range roles {
-		known[role.slug] = true
 	}
 	l := ctxzap.Extract(ctx)
 	out := make([]*v2.Grant, 0, len(members))
@@ -255,35 +217,24 @@ func (c *Connector) roleGrants(ctx context.Context, opts rs.SyncOpAttrs, r *v2.R
 				zap.String(noun+"_id", r.GetId().GetResource()), zap.String("user_id", m.id), zap.String("role", m.role))
 			continue
 		}
-		if known[m.role] {
+		if roles.known(m.role) {
 			out = append(out, grant.NewGrant(r, m.role, principalOf(m.id)))
 			continue
 		}
 		l.Warn(noun+" member has a role this connector does not know; recording it as "+fallback+" with the raw role in the grant metadata",
 			zap.String(noun+"_id", r.GetId().GetResource()), zap.String("user_id", m.id), zap.String("role", m.role))
 		out = append(out, grant.NewGrant(r, fallback, principalOf(m.id),
-			grant.WithGrantMetadata(map[string]any{"miro_" + noun + "_role": clip(m.role)})))
+			grant.WithGrantMetadata(map[string]any{roles.metaKey(): clip(m.role)})))
 	}
 	return out, nil
 }
 
-// parseOffset reads an offset page token ("" is the first page).
-func parseOffset(token, what string) (int, error) {
-	if token == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(token)
-	if err != nil || n < 0 {
-		return 0, status.Errorf(codes.InvalidArgument, "listing %s: page token %q is not an offset", what, truncateRunes(token, 40))
-	}
-	return n, nil
-}
-
+// offsetToken is the token of the page at offset next; "" when next < 0 (the list's end).
 func offsetToken(next int) string {
 	if next < 0 {
 		return ""
 	}
-	return strconv.Itoa(next)
+	return pageToken{Offset: next}.String()
 }
 
 // fetchOffsetPage fetches the page at offset. An empty page before the

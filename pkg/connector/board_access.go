@@ -46,14 +46,17 @@ type accessKind struct {
 	owner  string           // the owner role's slug
 	fallen string           // the slug an unknown role is reported as (see roleGrants)
 	shares map[string]string
+	table  *roleTable // the roles, fallback and shares above (roles.go)
 }
 
 var (
-	boardAccess = accessKind{noun: "board", rt: boardResourceType, roles: boardRoles, owner: miro.BoardRoleOwner,
-		fallen: miro.BoardRoleViewer, shares: boardShareSlugs}
-	projectAccess = accessKind{noun: "project", rt: projectResourceType, roles: projectRoles, owner: miro.ProjectRoleOwner,
-		fallen: miro.ProjectRoleViewer, shares: projectShareSlugs}
+	boardAccess   = accessOf(boardRoles, boardResourceType, miro.BoardRoleOwner)
+	projectAccess = accessOf(projectRoles, projectResourceType, miro.ProjectRoleOwner)
 )
+
+func accessOf(t *roleTable, rt *v2.ResourceType, owner string) accessKind {
+	return accessKind{noun: t.noun, rt: rt, roles: t.roles, owner: owner, fallen: t.fallback, shares: t.shares, table: t}
+}
 
 // reported is the entitlement a sync reports for a member's role: unknown
 // roles are reported as the fallback (see roleGrants).
@@ -142,7 +145,7 @@ func accessTarget(k accessKind, e *v2.Entitlement, principal *v2.ResourceId, ver
 func (ch *accessChange) granted(ctx context.Context) *v2.Grant {
 	if ch.group {
 		share, _ := ch.kind.shareRole(ch.role)
-		return groupLinkGrant(ctx, ch.res, ch.principal, share, ch.kind.shares, miro.BoardRoleViewer, "miro_"+ch.kind.noun+"_role")
+		return groupLinkGrant(ctx, ch.res, ch.principal, share, ch.kind.table)
 	}
 	return grant.NewGrant(ch.res, ch.role, principalOf(ch.principal))
 }

@@ -90,15 +90,15 @@ func TestAccessEntitlementsGrantableTo(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		noun   string
-		roles  []roleDef
-		shares map[string]string
+		table  *roleTable
 		groups []string // slugs grantable to user groups
 	}{
-		{"board", boardRoles, boardShareSlugs, []string{"viewer", "commenter", "editor"}},
-		{"project", projectRoles, projectShareSlugs, []string{"viewer", "commentator", "editor"}},
+		{"board", boardRoles, []string{"viewer", "commenter", "editor"}},
+		{"project", projectRoles, []string{"viewer", "commentator", "editor"}},
+		{"team", teamRoles, nil},
 	} {
 		r := &v2.Resource{Id: &v2.ResourceId{ResourceType: tt.noun, Resource: "1"}, DisplayName: "X"}
-		for _, e := range roleEntitlements(r, tt.noun, tt.roles, tt.shares) {
+		for _, e := range tt.table.entitlements(r) {
 			var to []string
 			for _, rt := range e.GetGrantableTo() {
 				to = append(to, rt.GetId())

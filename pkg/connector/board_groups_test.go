@@ -15,6 +15,7 @@ import (
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
+	"github.com/conductorone/baton-miro/pkg/connector"
 )
 
 // shareGen shares boards and projects with user groups; with more than 100
@@ -75,7 +76,7 @@ func TestSyncBoardGroupSharesScopeMissing(t *testing.T) {
 	defer cancel()
 	scopes := []string{"organizations:read", "organizations:teams:read", "boards:read", "projects:read"}
 	sim, org := startSim(t, shareGen, mirosim.Options{Credits: -1, Scopes: scopes})
-	conn, _, err := simtest.NewConnectorWith(sim, simToken, withBoards())
+	conn, _, err := simtest.NewConnectorWith(sim, simToken, append(withBoards(), connector.WithWorkers(2)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,9 +40,10 @@ type Connector struct {
 	noTeamGroups bool       // no user groups attached to teams (see WithTeamGroups)
 	scopes       syncScopes // every per-sync cache, one scope per sync id (scope.go)
 
-	active, peak atomic.Int32 // SDK calls inside the connector now, and at most (see enter)
-	orgSize      atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
-	lastExit     atomic.Int64 // when an SDK call last returned, Unix nanoseconds
+	workers  int          // the SDK's sync worker count (see WithWorkers)
+	active   atomic.Int32 // SDK calls inside the connector now (see enter)
+	orgSize  atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
+	lastExit atomic.Int64 // when an SDK call last returned, Unix nanoseconds
 
 	mu    sync.Mutex
 	orgID string             // from the token context; fixed for a token
@@ -51,58 +52,51 @@ type Connector struct {
 
 var _ connectorbuilder.ConnectorBuilderV2 = (*Connector)(nil)
 
-// New builds the connector from its configuration.
-func New(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
-	return NewWith()(ctx, c, o)
-}
-
-// NewWith returns New with extra options.
-func NewWith(extra ...Option) func(context.Context, *cfg.Miro, *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
+// New returns the connector's constructor in the shape config.RunConnector
+// takes: it builds the client and the connector from the configuration, with
+// extra options applied after those the configuration sets.
+func New(extra ...Option) func(context.Context, *cfg.Miro, *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
 	return func(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
-		return newFromConfig(ctx, c, o, extra)
+		token, err := cleanToken(c.AccessToken, "--miro-access-token", "BATON_MIRO_ACCESS_TOKEN")
+		if err != nil {
+			return nil, nil, err
+		}
+		if token == "" {
+			return nil, nil, status.Error(codes.InvalidArgument, "the Miro access token is missing: set --miro-access-token or BATON_MIRO_ACCESS_TOKEN")
+		}
+		scimToken, err := cleanToken(c.SCIMAccessToken, "--miro-scim-access-token", "BATON_MIRO_SCIM_ACCESS_TOKEN")
+		if err != nil {
+			return nil, nil, err
+		}
+		// The SDK's transport logs requests with credentials redacted and honours
+		// --http-timeout-seconds carried in ctx.
+		httpClient, err := uhttp.NewClient(ctx, uhttp.WithLogger(true, ctxzap.Extract(ctx)), uhttp.WithUserAgent("baton-miro"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("creating the HTTP client: %w", err)
+		}
+		client, err := miro.New(miro.Options{
+			APIURL:      c.APIURL, // "" = Miro's
+			SCIMURL:     c.SCIMURL,
+			AccessToken: token,
+			SCIMToken:   scimToken,
+			HTTPClient:  httpClient,
+			OnWait:      LogWait,
+		})
+		if err != nil {
+			return nil, nil, optionError(err)
+		}
+		opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamSettings(c.SyncTeamSettings), WithBoardClassification(c.SyncBoardClassification), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
+		return NewWithClient(client, opts...), nil, nil
 	}
-}
-
-func newFromConfig(ctx context.Context, c *cfg.Miro, o *cli.ConnectorOpts, extra []Option) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
-	token, err := cleanToken(c.AccessToken, "--miro-access-token", "BATON_MIRO_ACCESS_TOKEN")
-	if err != nil {
-		return nil, nil, err
-	}
-	if token == "" {
-		return nil, nil, status.Error(codes.InvalidArgument, "the Miro access token is missing: set --miro-access-token or BATON_MIRO_ACCESS_TOKEN")
-	}
-	scimToken, err := cleanToken(c.SCIMAccessToken, "--miro-scim-access-token", "BATON_MIRO_SCIM_ACCESS_TOKEN")
-	if err != nil {
-		return nil, nil, err
-	}
-	// The SDK's transport logs requests with credentials redacted and honours
-	// --http-timeout-seconds carried in ctx.
-	httpClient, err := uhttp.NewClient(ctx, uhttp.WithLogger(true, ctxzap.Extract(ctx)), uhttp.WithUserAgent("baton-miro"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("creating the HTTP client: %w", err)
-	}
-	client, err := miro.New(miro.Options{
-		APIURL:      c.APIURL, // "" = Miro's
-		SCIMURL:     c.SCIMURL,
-		AccessToken: token,
-		SCIMToken:   scimToken,
-		HTTPClient:  httpClient,
-		OnWait:      LogWait,
-	})
-	if err != nil {
-		return nil, nil, optionError(err)
-	}
-	opts := append([]Option{WithSyncBoards(c.SyncBoards), WithTeamSettings(c.SyncTeamSettings), WithBoardClassification(c.SyncBoardClassification), WithTeamGroups(o == nil || o.WillSyncResourceType(userGroupResourceType.GetId()))}, extra...)
-	return NewWithClient(client, opts...), nil, nil
 }
 
 // NewWithClient builds the connector around an existing client (tests, tools).
 func NewWithClient(client *miro.Client, opts ...Option) *Connector {
-	c := &Connector{client: client}
+	c := &Connector{client: client, workers: 1}
 	for _, o := range opts {
 		o(c)
 	}
-	c.prefetch = newTeamPrefetch(c.fetchTeamMembers)
+	c.prefetch = newTeamPrefetch(c.fetchTeamMembers, c.workers)
 	c.prefetch.abandoned = c.abandoned
 	c.prefetch.off = c.noPrefetch
 	client.SetGate(c.prefetch)

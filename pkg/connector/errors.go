@@ -21,7 +21,7 @@ import (
 // message that tells the user what to fix.
 
 // Scopes the sync needs; named in permission errors.
-const requiredScopes = "organizations:read, organizations:teams:read"
+const requiredScopes = miro.ScopeOrgRead + ", " + miro.ScopeTeamsRead
 
 // errorRules are tried in order on a *miro.Error; the first that matches
 // decides the code and the message. format gets what we were doing and the
@@ -110,7 +110,8 @@ func explain(err error, doing string) error {
 	}
 	st := status.New(codeOf(me), fmt.Sprintf("%s: %s", doing, me.Error()))
 	if me.RateLimit != nil {
-		if withDetails, derr := st.WithDetails(rateLimitDescription(me.RateLimit)); derr == nil {
+		throttled := me.Kind == miro.KindThrottled || me.Kind == miro.KindResetTooFar
+		if withDetails, derr := st.WithDetails(rateLimitDescription(me.RateLimit, throttled)); derr == nil {
 			st = withDetails
 		}
 	}
@@ -136,15 +137,18 @@ func explainOther(err error, doing string) error {
 // outlived the client's retries becomes Aborted, so a dead Miro ends the sync
 // with a clear error instead of an endless loop.
 func codeOf(e *miro.Error) codes.Code {
-	switch {
-	case e.Exhausted:
+	switch e.Kind {
+	case miro.KindExhausted:
 		return codes.Aborted
-	case e.Malformed:
+	case miro.KindMalformed:
 		return codes.Internal // Miro broke its documented contract; retrying will not help
-	case e.Redirect:
+	case miro.KindRedirect:
 		return codes.FailedPrecondition // the base URL points somewhere that is not Miro's API
-	case e.ResetTooFar:
+	case miro.KindResetTooFar:
 		return codes.ResourceExhausted // not Unavailable: the SDK would retry that at once, forever
+	case miro.KindThrottled:
+		return codes.Unavailable // the SDK retries it later, by when the window has reset
+	case miro.KindStatus: // decided by the status below
 	}
 	switch {
 	case e.StatusCode == 0:
@@ -165,16 +169,16 @@ func codeOf(e *miro.Error) codes.Code {
 }
 
 // rateLimitDescription is the SDK's form of an answer's rate-limit data: OK
-// while credits remain, OVERLIMIT on a 429 (with a one-minute reset when Miro
-// announced none).
-func rateLimitDescription(rl *miro.RateLimit) *v2.RateLimitDescription {
-	d := v2.RateLimitDescription_builder{Limit: rl.Limit, Remaining: rl.Remaining, ResetAt: timestamppb.New(rl.ResetAt)}
+// while credits remain, OVERLIMIT when throttled (a 429; with a one-minute
+// reset when Miro announced none).
+func rateLimitDescription(rl *miro.RateLimit, throttled bool) *v2.RateLimitDescription {
+	d := v2.RateLimitDescription_builder{Limit: rl.Limit, Remaining: rl.Remaining, ResetAt: timestamppb.New(rl.Resume())}
 	if rl.Remaining > 0 {
 		d.Status = v2.RateLimitDescription_STATUS_OK
 	}
-	if rl.Throttled {
+	if throttled {
 		d.Status, d.Remaining = v2.RateLimitDescription_STATUS_OVERLIMIT, 0
-		if rl.ResetAt.IsZero() {
+		if rl.Resume().IsZero() {
 			d.Limit, d.ResetAt = 1, timestamppb.New(time.Now().Add(time.Minute))
 		}
 	}
@@ -185,7 +189,7 @@ func rateLimitDescription(rl *miro.RateLimit) *v2.RateLimitDescription {
 func rateLimitAnnotations(resp *miro.Response) annotations.Annotations {
 	var annos annotations.Annotations
 	if resp != nil && resp.RateLimit != nil {
-		annos.WithRateLimiting(rateLimitDescription(resp.RateLimit))
+		annos.WithRateLimiting(rateLimitDescription(resp.RateLimit, false))
 	}
 	return annos
 }

@@ -37,15 +37,16 @@ func TestErrorCodeTable(t *testing.T) {
 		{miro.Error{StatusCode: 502}, codes.Unavailable},
 		{miro.Error{StatusCode: 503}, codes.Unavailable},
 		{miro.Error{StatusCode: 504}, codes.Unavailable},
-		{miro.Error{StatusCode: 0, Exhausted: true}, codes.Aborted},
-		{miro.Error{StatusCode: 500, Exhausted: true}, codes.Aborted},
-		{miro.Error{StatusCode: 502, Exhausted: true}, codes.Aborted},
-		{miro.Error{StatusCode: 503, Exhausted: true}, codes.Aborted},
-		{miro.Error{StatusCode: 429, Exhausted: true}, codes.Aborted},
-		{miro.Error{StatusCode: 200, Malformed: true}, codes.Internal},                   // never retried
-		{miro.Error{StatusCode: 302, Redirect: true}, codes.FailedPrecondition},          // never retried
-		{miro.Error{StatusCode: 429, ResetTooFar: true}, codes.ResourceExhausted},        // the SDK retries Unavailable at once
-		{miro.Error{StatusCode: 409, Method: http.MethodPost}, codes.FailedPrecondition}, // a business rule, not "already exists"
+		{miro.Error{StatusCode: 0, Kind: miro.KindExhausted}, codes.Aborted},
+		{miro.Error{StatusCode: 500, Kind: miro.KindExhausted}, codes.Aborted},
+		{miro.Error{StatusCode: 502, Kind: miro.KindExhausted}, codes.Aborted},
+		{miro.Error{StatusCode: 503, Kind: miro.KindExhausted}, codes.Aborted},
+		{miro.Error{StatusCode: 429, Kind: miro.KindExhausted}, codes.Aborted},
+		{miro.Error{StatusCode: 200, Kind: miro.KindMalformed}, codes.Internal},            // never retried
+		{miro.Error{StatusCode: 302, Kind: miro.KindRedirect}, codes.FailedPrecondition},   // never retried
+		{miro.Error{StatusCode: 429, Kind: miro.KindResetTooFar}, codes.ResourceExhausted}, // the SDK retries Unavailable at once
+		{miro.Error{StatusCode: 429, Kind: miro.KindThrottled}, codes.Unavailable},         // retried later by the SDK
+		{miro.Error{StatusCode: 409, Method: http.MethodPost}, codes.FailedPrecondition},   // a business rule, not "already exists"
 	}
 	for _, tt := range tests {
 		e := tt.e
@@ -129,8 +130,8 @@ func TestForbiddenHints(t *testing.T) {
 func TestThrottledErrorCarriesRateLimit(t *testing.T) {
 	t.Parallel()
 	reset := time.Now().Add(30 * time.Second).Truncate(time.Second)
-	e := &miro.Error{Method: http.MethodGet, Path: "/v2/orgs/1/teams", StatusCode: 429,
-		RateLimit: &miro.RateLimit{Limit: 100000, Remaining: 0, ResetAt: reset, Throttled: true}}
+	e := &miro.Error{Method: http.MethodGet, Path: "/v2/orgs/1/teams", StatusCode: 429, Kind: miro.KindThrottled,
+		RateLimit: &miro.RateLimit{Known: true, Limit: 100000, Remaining: 0, ResetAt: reset}}
 	st, ok := status.FromError(explain(e, "listing teams"))
 	if !ok || st.Code() != codes.Unavailable {
 		t.Fatalf("status = %v, want Unavailable", st)
@@ -148,11 +149,19 @@ func TestThrottledErrorCarriesRateLimit(t *testing.T) {
 		t.Errorf("rate limit = %v", rl)
 	}
 	// A 429 that announced no reset gets the SDK's default: limit 1, a minute.
-	d := rateLimitDescription(&miro.RateLimit{Throttled: true})
+	d := rateLimitDescription(&miro.RateLimit{}, true)
 	if d.GetStatus() != v2.RateLimitDescription_STATUS_OVERLIMIT || d.GetLimit() != 1 || d.GetResetAt().AsTime().Before(time.Now()) {
 		t.Errorf("bare 429 = %v", d)
 	}
-	if d := rateLimitDescription(&miro.RateLimit{Limit: 10, Remaining: 5}); d.GetStatus() != v2.RateLimitDescription_STATUS_OK {
+	if d := rateLimitDescription(&miro.RateLimit{Known: true, Limit: 10, Remaining: 5}, false); d.GetStatus() != v2.RateLimitDescription_STATUS_OK {
 		t.Errorf("remaining credits = %v, want OK", d)
+	}
+}
+
+// TestRequiredScopesText: the scopes a 403 names are the client's scope constants, spelled as Miro spells them.
+func TestRequiredScopesText(t *testing.T) {
+	t.Parallel()
+	if requiredScopes != "organizations:read, organizations:teams:read" {
+		t.Errorf("requiredScopes = %q", requiredScopes)
 	}
 }

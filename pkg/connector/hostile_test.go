@@ -113,7 +113,7 @@ func syncHostile(t *testing.T, h *hostileMiro, workers int, extra ...sdksync.Syn
 		t.Fatal(err)
 	}
 	core, logs := observer.New(zapcore.InfoLevel)
-	err = synctest.SyncLogged(ctx, connector.NewWithClient(client), filepath.Join(t.TempDir(), "sync.c1z"), workers, zap.New(core), extra...)
+	err = synctest.SyncLogged(ctx, connector.NewWithClient(client, connector.WithWorkers(workers)), filepath.Join(t.TempDir(), "sync.c1z"), workers, zap.New(core), extra...)
 	if ctx.Err() != nil {
 		t.Fatalf("the sync did not end by itself: %v", err)
 	}
@@ -283,7 +283,7 @@ func TestTargetedSyncRefusesDotIDs(t *testing.T) {
 func TestTokenWhitespace(t *testing.T) {
 	h := newHostileMiro(t, nil)
 	ctx := context.Background()
-	b, _, err := connector.New(ctx, &cfg.Miro{AccessToken: " tok-from-file\n", SCIMAccessToken: "\tscim-from-file\r\n", APIURL: h.URL, SCIMURL: h.URL + "/scim"}, nil)
+	b, _, err := connector.New()(ctx, &cfg.Miro{AccessToken: " tok-from-file\n", SCIMAccessToken: "\tscim-from-file\r\n", APIURL: h.URL, SCIMURL: h.URL + "/scim"}, nil)
 	if err != nil {
 		t.Fatalf("New with surrounding whitespace: %v", err)
 	}
@@ -311,7 +311,7 @@ func TestTokenWhitespace(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := h.count("/v1/oauth-token")
-			_, _, err := connector.New(ctx, &cfg.Miro{AccessToken: tc.token, SCIMAccessToken: tc.scim, APIURL: h.URL}, nil)
+			_, _, err := connector.New()(ctx, &cfg.Miro{AccessToken: tc.token, SCIMAccessToken: tc.scim, APIURL: h.URL}, nil)
 			if status.Code(err) != codes.InvalidArgument {
 				t.Fatalf("err = %v, want InvalidArgument", err)
 			}

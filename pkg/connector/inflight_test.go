@@ -9,20 +9,20 @@ import (
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
+	"github.com/conductorone/baton-miro/pkg/connector"
 	sdksync "github.com/conductorone/baton-sdk/pkg/sync"
 )
 
 // TestUserGroupSyncKeepsWorkersBusy: a sync of user groups alone under four
-// workers keeps four calls in flight. Every SDK call is counted by the wrapper
-// around the syncers (connector.go), which sizes the client's gate: a syncer
-// that escaped the count left the gate at one slot (issue 15: 1 in flight).
+// workers, with the connector told the count (WithWorkers, as main passes
+// --workers), keeps four calls in flight, never more (issue 15: 1 in flight).
 func TestUserGroupSyncKeepsWorkersBusy(t *testing.T) {
 	const workers = 4
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	sim, _ := startSim(t, mirosim.GenOptions{Seed: 5, Users: 200, Teams: 4, Groups: 40},
 		mirosim.Options{Credits: -1, Latency: 10 * time.Millisecond})
-	conn, _, err := simtest.NewConnector(sim, simToken)
+	conn, _, err := simtest.NewConnectorWith(sim, simToken, []connector.Option{connector.WithWorkers(workers)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,35 +168,6 @@ func TestAttributeNames(t *testing.T) {
 	}
 }
 
-func TestParseFanOut(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		token  string
-		n      int
-		cursor string
-		ok     bool
-	}{
-		{"pages:10:3458764513820540928", 10, "3458764513820540928", true},
-		{"pages:1:abc", 1, "abc", true},
-		{"pages:2:a:b", 2, "a:b", true}, // an opaque cursor may hold the separator
-		{"page:3458764513820540928", 1, "3458764513820540928", true},
-		{"pages:0:abc", 0, "", false},
-		{"pages:-1:abc", 0, "", false},
-		{"pages:x:abc", 0, "", false},
-		{"pages:3:", 0, "", false},
-		{"pages:3", 0, "", false},
-		{"page:", 0, "", false},
-		{"3458764513820540928", 0, "", false}, // a plain cursor walks the chain
-		{"", 0, "", false},
-	}
-	for _, tt := range tests {
-		n, cursor, ok := parseFanOut(tt.token)
-		if n != tt.n || cursor != tt.cursor || ok != tt.ok {
-			t.Errorf("parseFanOut(%q) = %d, %q, %v; want %d, %q, %v", tt.token, n, cursor, ok, tt.n, tt.cursor, tt.ok)
-		}
-	}
-}
-
 // TestAbandonedSync: speculative fetching stops once the SDK has made no call
 // for a while (a cancelled sync), and never while a call runs.
 func TestAbandonedSync(t *testing.T) {

@@ -37,3 +37,12 @@ func WithTeamSettings(on bool) Option {
 func WithBoardClassification(on bool) Option {
 	return func(c *Connector) { c.classify = on }
 }
+
+// WithWorkers tells the connector the SDK's sync worker count (--workers, as
+// sdksync.NormalizeWorkerCount resolves it; main reads the flag): the client
+// keeps at most that many calls in flight, and the prefetcher fetches team
+// pages ahead only within it (prefetch.go). Below 1 counts as 1, the SDK's
+// default of one worker.
+func WithWorkers(n int) Option {
+	return func(c *Connector) { c.workers = max(n, 1) }
+}

@@ -15,8 +15,7 @@ import (
 // a large sync.
 //
 // It never has more calls in flight than the SDK has workers: calls share
-// `limit` slots, where limit is the most SDK calls seen inside the connector at
-// once (the worker count, as the SDK does not tell it). A call made for an SDK
+// `limit` slots, the worker count main passes in (WithWorkers). A call made for an SDK
 // worker (a page the SDK asked for, the team list, the member walk) comes
 // first; speculative fetches only take a slot nobody waits for. While the
 // org-member list is being walked one slot stays reserved for it, because that
@@ -34,7 +33,7 @@ type teamPrefetch struct {
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced whenever a slot frees up
-	limit     int           // slots; grows with the SDK concurrency seen
+	limit     int           // slots: the SDK's worker count
 	busy      int           // calls in flight, for SDK workers and speculative
 	walking   int           // org-member walks in progress; speculation leaves them a slot
 	fgWaiting int           // SDK workers waiting for a slot
@@ -76,8 +75,9 @@ type teamPageResult struct {
 
 type pageCall struct{ done chan struct{} }
 
-func newTeamPrefetch(fetch fetchTeamPage) *teamPrefetch {
-	return &teamPrefetch{fetch: fetch, limit: 1, changed: make(chan struct{})}
+// newTeamPrefetch returns a prefetcher whose calls share slots (at least 1).
+func newTeamPrefetch(fetch fetchTeamPage, slots int) *teamPrefetch {
+	return &teamPrefetch{fetch: fetch, limit: max(slots, 1), changed: make(chan struct{})}
 }
 
 // runLocked returns the state of sc's sync, replacing another sync's.
@@ -104,16 +104,6 @@ func (p *teamPrefetch) end(syncID string) {
 	if p.run != nil && p.run.syncID == syncID {
 		p.run.cancel()
 		p.run = nil
-	}
-}
-
-// setLimit raises the number of slots to the SDK concurrency seen.
-func (p *teamPrefetch) setLimit(n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if n > p.limit {
-		p.limit = n
-		p.dispatchLocked()
 	}
 }
 

@@ -43,8 +43,7 @@ func TestPrefetchScheduler(t *testing.T) {
 		}
 		return &miro.Page[miro.TeamMember]{Data: []miro.TeamMember{{ID: "u-" + teamID + cursor}}, Cursor: next}, nil, nil
 	}
-	p := newTeamPrefetch(fetch)
-	p.setLimit(slots)
+	p := newTeamPrefetch(fetch, slots)
 	sc := &syncScope{id: "s1"}
 	ctx := context.Background()
 	ids := make([]string, teams)
@@ -106,5 +105,30 @@ func TestPrefetchScheduler(t *testing.T) {
 	p.end("s1")
 	if p.run != nil || run.ctx.Err() == nil {
 		t.Error("the run outlived its sync's scope")
+	}
+}
+
+// TestWorkersSizeTheGate: the worker count main passes in (WithWorkers) is the
+// number of slots the client's calls share; without it, or below 1, one slot
+// (the SDK's default of one worker).
+func TestWorkersSizeTheGate(t *testing.T) {
+	t.Parallel()
+	client, err := miro.New(miro.Options{APIURL: "http://127.0.0.1:1", AccessToken: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		opts []Option
+		want int
+	}{
+		{nil, 1},
+		{[]Option{WithWorkers(4)}, 4},
+		{[]Option{WithWorkers(0)}, 1},
+		{[]Option{WithWorkers(-1)}, 1},
+		{[]Option{WithWorkers(2), WithWorkers(3)}, 3},
+	} {
+		if got := NewWithClient(client, tt.opts...).prefetch.limit; got != tt.want {
+			t.Errorf("%d options: %d slots, want %d", len(tt.opts), got, tt.want)
+		}
 	}
 }

@@ -13,14 +13,6 @@ import (
 	"github.com/conductorone/baton-miro/pkg/miro"
 )
 
-var projectRoles = []roleDef{
-	{miro.ProjectRoleViewer, "Viewer", "Can view the boards of the project"},
-	{miro.ProjectRoleCommentator, "Commentator", "Can view and comment on the boards of the project"},
-	{miro.ProjectRoleEditor, "Editor", "Can edit the boards of the project"},
-	{miro.ProjectRoleCoowner, "Co-owner", "Co-owner of the project: manages its members and boards"},
-	{miro.ProjectRoleOwner, "Owner", "Owner of the project"},
-}
-
 var (
 	_ connectorbuilder.ResourceSyncerV2              = (*projectBuilder)(nil)
 	_ connectorbuilder.ResourceTargetedSyncerLimited = (*projectBuilder)(nil)
@@ -44,7 +36,11 @@ func (b *projectBuilder) List(ctx context.Context, parent *v2.ResourceId, opts r
 	}
 	teamID := parent.GetResource()
 	what := "projects of team " + teamID
-	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, opts.PageToken.Token,
+	t, err := parsePageToken(opts.PageToken.Token, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, what, t.Cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Project], *miro.Response, error) {
 			return b.conn.client.ListProjects(ctx, orgID, teamID, cursor)
 		})
@@ -62,7 +58,7 @@ func (b *projectBuilder) List(ctx context.Context, parent *v2.ResourceId, opts r
 		}
 		out = append(out, r)
 	}
-	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
+	return out, &rs.SyncOpResults{NextPageToken: pageToken{Cursor: page.Cursor}.String(), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
 func projectResource(p miro.Project, team *v2.ResourceId) (*v2.Resource, error) {
@@ -92,19 +88,19 @@ func (b *projectBuilder) Get(ctx context.Context, id, parent *v2.ResourceId) (*v
 
 // Entitlements are the project roles; they cost no API call.
 func (b *projectBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	return roleEntitlements(r, "project", projectRoles, projectShareSlugs), &rs.SyncOpResults{}, nil
+	return projectRoles.entitlements(r), &rs.SyncOpResults{}, nil
 }
 
 // Grants pages the project's members, then the user groups the project is
 // shared with (links.go; one page of 100 per project).
 func (b *projectBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
-		func() bool { return b.conn.groupLinksWanted(ctx, opts) },
+		func() (bool, error) { return b.conn.groupLinksWanted(ctx, opts), nil },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.memberGrants(ctx, r, opts, cursor)
 		},
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
-			return b.conn.shareGrants(ctx, opts, r, "project", cursor, projectShareSlugs, b.conn.client.ListProjectGroups)
+			return b.conn.shareGrants(ctx, opts, r, projectRoles, cursor, b.conn.client.ListProjectGroups)
 		})
 }
 
@@ -131,7 +127,7 @@ func (b *projectBuilder) memberGrants(ctx context.Context, r *v2.Resource, opts 
 	for _, m := range page.Data {
 		members = append(members, roleMember{id: m.ID, role: m.Role})
 	}
-	out, err := b.conn.roleGrants(ctx, opts, &v2.Resource{Id: r.GetId()}, "project", projectRoles, miro.ProjectRoleViewer, members)
+	out, err := b.conn.roleGrants(ctx, opts, &v2.Resource{Id: r.GetId()}, projectRoles, members)
 	if err != nil {
 		return nil, nil, err
 	}

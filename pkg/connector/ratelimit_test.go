@@ -9,6 +9,7 @@ import (
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
+	"github.com/conductorone/baton-miro/pkg/connector"
 )
 
 // TestSyncWithinCreditBudget runs a sync whose credits exceed the simulator's
@@ -24,7 +25,7 @@ func TestSyncWithinCreditBudget(t *testing.T) {
 	credits := minCredits/3 + 1 // about three windows' worth
 	sim, want := startSim(t, gen, mirosim.Options{Credits: credits, Window: time.Second})
 
-	conn, _, err := simtest.NewConnector(sim, simToken)
+	conn, _, err := simtest.NewConnectorWith(sim, simToken, []connector.Option{connector.WithWorkers(4)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestSyncAfterForced429(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	sim, want := startSim(t, mirosim.GenOptions{Seed: 12, Users: 500, Teams: 80}, mirosim.Options{Credits: 1_000_000, Window: 2 * time.Second})
-	conn, client, err := simtest.NewConnector(sim, simToken)
+	conn, client, err := simtest.NewConnectorWith(sim, simToken, []connector.Option{connector.WithWorkers(4)})
 	if err != nil {
 		t.Fatal(err)
 	}

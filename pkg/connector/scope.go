@@ -58,12 +58,16 @@ const (
 
 // syncScopes holds the scopes of the most recent syncs. The zero value is ready.
 type syncScopes struct {
-	now   func() time.Time // nil = time.Now
-	onEnd func(id string)  // told of every scope that ends, outside the lock
+	// The clock, both halves injectable (tests): now tells the time (nil =
+	// time.Now) and afterFunc runs f after d, returning what stops it (nil =
+	// time.AfterFunc).
+	now       func() time.Time
+	afterFunc func(d time.Duration, f func()) (stop func() bool)
+	onEnd     func(id string) // told of every scope that ends, outside the lock
 
 	mu    sync.Mutex
 	byID  map[string]*syncScope
-	timer *time.Timer // armed while an idle scope waits for its end
+	timer func() bool // stops the timer armed while an idle scope waits for its end; nil = none armed
 }
 
 func (s *syncScopes) clock() time.Time {
@@ -71,6 +75,13 @@ func (s *syncScopes) clock() time.Time {
 		return s.now()
 	}
 	return time.Now()
+}
+
+func (s *syncScopes) after(d time.Duration, f func()) func() bool {
+	if s.afterFunc != nil {
+		return s.afterFunc(d, f)
+	}
+	return time.AfterFunc(d, f).Stop
 }
 
 // get returns the scope of a sync, creating it.
@@ -164,7 +175,7 @@ func (s *syncScopes) armLocked() {
 	if next.IsZero() {
 		return
 	}
-	s.timer = time.AfterFunc(max(time.Until(next), time.Second), s.sweep)
+	s.timer = s.after(max(next.Sub(s.clock()), time.Second), s.sweep)
 }
 
 // sweep ends the idle scopes and arms the timer for the next one.

@@ -34,7 +34,12 @@ func (f *fakeClock) add(d time.Duration) { f.mu.Lock(); f.t = f.t.Add(d); f.mu.U
 func TestSyncScopeLifetime(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	var ended []string
-	s := &syncScopes{now: clock.now, onEnd: func(id string) { ended = append(ended, id) }}
+	var armed []time.Duration // the timers armed, by delay; the test sweeps by hand
+	s := &syncScopes{now: clock.now, onEnd: func(id string) { ended = append(ended, id) },
+		afterFunc: func(d time.Duration, _ func()) func() bool {
+			armed = append(armed, d)
+			return func() bool { return true }
+		}}
 	ids := func() []string {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -61,6 +66,10 @@ func TestSyncScopeLifetime(t *testing.T) {
 	done()
 	if s.timer == nil {
 		t.Error("the last call of a scope returned and no timer waits for its end")
+	}
+	// Measured on the injected clock: a's end is exactly scopeIdle away.
+	if len(armed) == 0 || armed[len(armed)-1] != scopeIdle {
+		t.Errorf("timers armed for %v, want the last for scopeIdle (%v)", armed, scopeIdle)
 	}
 	clock.add(scopeIdle - time.Second)
 	s.sweep()
@@ -147,7 +156,7 @@ func TestManySyncsLeaveNoState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewWithClient(client)
+	c := NewWithClient(client, WithWorkers(2))
 	clock := &fakeClock{t: time.Now()}
 	c.scopes.now = clock.now
 	dir := t.TempDir()

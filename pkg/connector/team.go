@@ -2,13 +2,11 @@ package connector
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
-	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
@@ -26,26 +24,8 @@ import (
 // team has its own.
 func teamRoleExclusionGroup(teamID string) string { return "team-role:" + teamID }
 
-// teamRoles are the team entitlements, one per team role Miro documents
-// (team_guest is deprecated but still returned for old data).
-var teamRoles = []struct {
-	slug, name, description string
-	exclusive               bool
-}{
-	{miro.TeamRoleMember, "Member", "Member of the team", true},
-	{miro.TeamRoleAdmin, "Admin", "Admin of the team: manages its members and settings", true},
-	{miro.TeamRoleNonTeam, "Non-team member", "External or non-team user with access to some of the team's boards", false},
-	{miro.TeamRoleGuest, "Guest", "Legacy team guest", false},
-}
-
-func isKnownTeamRole(role string) bool {
-	for _, r := range teamRoles {
-		if r.slug == role {
-			return true
-		}
-	}
-	return false
-}
+// isKnownTeamRole reports whether role is a team role of teamRoles (roles.go).
+func isKnownTeamRole(role string) bool { return teamRoles.known(role) }
 
 var (
 	_ connectorbuilder.ResourceSyncerV2              = (*teamBuilder)(nil)
@@ -63,7 +43,11 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "teams", opts.PageToken.Token,
+	t, err := parsePageToken(opts.PageToken.Token, "teams")
+	if err != nil {
+		return nil, nil, err
+	}
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "teams", t.Cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Team], *miro.Response, error) {
 			return b.conn.client.ListTeams(ctx, orgID, cursor)
 		})
@@ -81,8 +65,8 @@ func (b *teamBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		ids = append(ids, t.ID)
 	}
 	b.conn.prefetch.add(ctx, b.conn.scope(opts), ids)
-	teamListing.record(ctx, opts.Session, opts.PageToken.Token, page.Cursor, ids, nil)
-	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
+	teamListing.record(ctx, opts.Session, t.Cursor, page.Cursor, ids, nil)
+	return out, &rs.SyncOpResults{NextPageToken: pageToken{Cursor: page.Cursor}.String(), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
 func teamResource(t miro.Team) (*v2.Resource, error) { return teamResourceWith(t, nil) }
@@ -134,19 +118,7 @@ func (b *teamBuilder) Get(ctx context.Context, id, _ *v2.ResourceId) (*v2.Resour
 
 // Entitlements are the team roles; they cost no API call.
 func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	out := make([]*v2.Entitlement, 0, len(teamRoles))
-	for _, role := range teamRoles {
-		opts := []ent.EntitlementOption{
-			ent.WithGrantableTo(userResourceType),
-			ent.WithDisplayName(fmt.Sprintf("%s team %s", r.GetDisplayName(), role.name)),
-			ent.WithDescription(fmt.Sprintf("%s %s", role.description, r.GetDisplayName())),
-		}
-		if role.exclusive {
-			opts = append(opts, ent.WithExclusionGroup(teamRoleExclusionGroup(r.GetId().GetResource())))
-		}
-		out = append(out, ent.NewAssignmentEntitlement(r, role.slug, opts...))
-	}
-	return out, &rs.SyncOpResults{}, nil
+	return teamRoles.entitlements(r), &rs.SyncOpResults{}, nil
 }
 
 // Grants pages the team's members, then the user groups attached to it when
@@ -156,7 +128,7 @@ func (b *teamBuilder) Entitlements(_ context.Context, r *v2.Resource, _ rs.SyncO
 // too).
 func (b *teamBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
-		func() bool { return b.conn.teamGroupsWanted(ctx, opts) },
+		func() (bool, error) { return b.conn.teamGroupsWanted(ctx, opts), nil },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.memberGrants(ctx, r, opts, cursor)
 		},
@@ -232,20 +204,11 @@ func (b *teamBuilder) groupGrants(ctx context.Context, r *v2.Resource, opts rs.S
 		func(groupID, role string) *v2.Grant { return teamGroupGrant(ctx, team, groupID, role) })
 }
 
-// teamRoleSlugs maps the roles of a team link to the team entitlements.
-var teamRoleSlugs = func() map[string]string {
-	m := map[string]string{}
-	for _, r := range teamRoles {
-		m[r.slug] = r.slug
-	}
-	return m
-}()
-
 // teamGroupGrant grants the team role to the group's member entitlement,
 // expandable to the group's members. An unknown role is kept as member with
 // the raw role in the metadata (as for team members).
 func teamGroupGrant(ctx context.Context, team *v2.Resource, groupID, role string) *v2.Grant {
-	return groupLinkGrant(ctx, team, groupID, role, teamRoleSlugs, miro.TeamRoleMember, "miro_team_role")
+	return groupLinkGrant(ctx, team, groupID, role, teamRoles)
 }
 
 // fetchTeamMembers fetches one page of a team's members (the prefetcher's

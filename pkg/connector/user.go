@@ -17,7 +17,11 @@ type userBuilder struct{ conn *Connector }
 func (b *userBuilder) ResourceType(context.Context) *v2.ResourceType { return userResourceType }
 
 func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
-	p, annos, err := b.conn.members.page(ctx, opts.Session, b.conn.scope(opts), opts.PageToken.Token)
+	t, err := parsePageToken(opts.PageToken.Token, "org members")
+	if err != nil {
+		return nil, nil, err
+	}
+	p, annos, err := b.conn.members.page(ctx, opts.Session, b.conn.scope(opts), t.Cursor)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -41,7 +45,7 @@ func (b *userBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.SyncOp
 		}
 		out = append(out, r)
 	}
-	return out, &rs.SyncOpResults{NextPageToken: p.Next, Annotations: annos}, nil
+	return out, &rs.SyncOpResults{NextPageToken: pageToken{Cursor: p.Next}.String(), Annotations: annos}, nil
 }
 
 func (b *userBuilder) Entitlements(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {

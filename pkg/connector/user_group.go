@@ -60,7 +60,11 @@ func (b *userGroupBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.S
 	if err != nil {
 		return nil, nil, err
 	}
-	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "user groups", opts.PageToken.Token,
+	t, err := parsePageToken(opts.PageToken.Token, "user groups")
+	if err != nil {
+		return nil, nil, err
+	}
+	page, resp, err := fetchPage(ctx, &b.conn.scope(opts).lists, "user groups", t.Cursor,
 		func(ctx context.Context, cursor string) (*miro.Page[miro.Group], *miro.Response, error) {
 			return b.conn.client.ListGroups(ctx, orgID, cursor)
 		})
@@ -79,8 +83,8 @@ func (b *userGroupBuilder) List(ctx context.Context, _ *v2.ResourceId, opts rs.S
 		}
 		out = append(out, r)
 	}
-	recordGroups(ctx, opts.Session, opts.PageToken.Token, page)
-	return out, &rs.SyncOpResults{NextPageToken: page.Cursor, Annotations: rateLimitAnnotations(resp)}, nil
+	recordGroups(ctx, opts.Session, t.Cursor, page)
+	return out, &rs.SyncOpResults{NextPageToken: pageToken{Cursor: page.Cursor}.String(), Annotations: rateLimitAnnotations(resp)}, nil
 }
 
 func userGroupResource(g miro.Group) (*v2.Resource, error) {
@@ -114,7 +118,7 @@ func groupMemberEntitlementID(groupID string) string {
 // group is attached to.
 func (b *userGroupBuilder) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	return withLinkPhase(opts.PageToken.Token,
-		func() bool { return b.conn.groupTeamsWanted(ctx, opts) },
+		func() (bool, error) { return b.conn.groupTeamsWanted(ctx, opts), nil },
 		func(cursor string) ([]*v2.Grant, *rs.SyncOpResults, error) {
 			return b.memberGrants(ctx, r, opts, cursor)
 		},

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 )
 
 // Error is a failed Miro call. It carries what Miro said (HTTP status, Miro's
@@ -26,17 +25,47 @@ type Error struct {
 	Message    string // Miro's "message" (REST) or "detail" (SCIM), or the transport error
 	// Attempts is how many times the call was tried before giving up.
 	Attempts int
-	// Exhausted is set when a transient failure persisted through every retry.
-	Exhausted bool
-	// Malformed is set when a 2xx body arrived whole but does not have the
-	// documented shape; such a call is not retried.
-	Malformed bool
-	// Redirect is set when the server answered 3xx: redirects are not followed.
-	Redirect bool
-	// ResetTooFar is set for a 429 whose announced reset lies further ahead
-	// than MaxRateLimitWait.
-	ResetTooFar bool
-	RateLimit   *RateLimit
+	// Kind says which kind of failure this is; a switch on it covers every kind.
+	Kind Kind
+	// RateLimit is the answer's rate-limit data (nil when no answer arrived).
+	RateLimit *RateLimit
+}
+
+// Kind is the kind of a failed call. The zero value, KindStatus, is a plain error answer.
+type Kind int
+
+const (
+	// KindStatus means Miro answered StatusCode (4xx, 5xx, or a body over the size limit), or no answer arrived
+	// (StatusCode 0) for a call that is not retried (a write). The status decides what it means.
+	KindStatus Kind = iota
+	// KindExhausted means a transient failure (5xx, network, a body cut short) persisted through every retry.
+	KindExhausted
+	// KindMalformed means a 2xx body arrived whole but does not have the documented shape; not retried.
+	KindMalformed
+	// KindRedirect means the server answered 3xx; redirects are not followed.
+	KindRedirect
+	// KindThrottled means Miro still answered 429 after the client waited for each announced reset.
+	KindThrottled
+	// KindResetTooFar means a 429 announced a reset further ahead than MaxRateLimitWait; not waited for.
+	KindResetTooFar
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindStatus:
+		return "status"
+	case KindExhausted:
+		return "exhausted"
+	case KindMalformed:
+		return "malformed"
+	case KindRedirect:
+		return "redirect"
+	case KindThrottled:
+		return "throttled"
+	case KindResetTooFar:
+		return "reset too far"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
 func (e *Error) Error() string {
@@ -50,32 +79,10 @@ func (e *Error) Error() string {
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
-	if e.Exhausted {
+	if e.Kind == KindExhausted {
 		s += fmt.Sprintf(" (gave up after %d attempts)", e.Attempts)
 	}
 	return s
-}
-
-// RateLimit is what an answer said about the token's credit budget: Miro's
-// X-RateLimit-Limit, -Remaining and -Reset headers (Retry-After when no reset
-// is given). A field Miro did not send is zero.
-type RateLimit struct {
-	Limit, Remaining int64
-	ResetAt          time.Time // zero = not announced (or not believable, see ParseRateLimit)
-	Throttled        bool      // the answer was 429 Too Many Requests
-}
-
-// rateLimitOf reads the rate-limit data of an answer.
-func rateLimitOf(statusCode int, h http.Header, now time.Time) *RateLimit {
-	rl := &RateLimit{Throttled: statusCode == http.StatusTooManyRequests}
-	rl.Limit, _ = headerInt64(h, "X-RateLimit-Limit")
-	rl.Remaining, _ = headerInt64(h, "X-RateLimit-Remaining")
-	if reset, ok := headerInt64(h, "X-RateLimit-Reset"); ok {
-		rl.ResetAt = resetInstant(reset, now)
-	} else {
-		rl.ResetAt = parseRetryAfter(h, now)
-	}
-	return rl
 }
 
 // ErrNoSCIMToken is returned by SCIM calls when no SCIM token is configured.

@@ -65,8 +65,8 @@ func TestErrorBodies(t *testing.T) {
 			if me.Method != http.MethodGet || me.Path != "/v2/orgs/1/teams/2" {
 				t.Errorf("error names %s %s", me.Method, me.Path)
 			}
-			if me.Exhausted != tt.exhausted || me.Attempts != tt.wantReqs {
-				t.Errorf("exhausted %v after %d attempts, want %v after %d", me.Exhausted, me.Attempts, tt.exhausted, tt.wantReqs)
+			if (me.Kind == KindExhausted) != tt.exhausted || me.Attempts != tt.wantReqs {
+				t.Errorf("kind %v after %d attempts, want exhausted=%v after %d", me.Kind, me.Attempts, tt.exhausted, tt.wantReqs)
 			}
 			if me.API != REST || me.Scope != ScopeTeamsRead {
 				t.Errorf("error names API %q and scope %q, want REST and %q", me.API, me.Scope, ScopeTeamsRead)
@@ -117,7 +117,7 @@ func TestErrorString(t *testing.T) {
 	}{
 		{Error{Method: "GET", Path: "/v2/x"}, "miro: GET /v2/x"},
 		{Error{Method: "GET", Path: "/v2/x", StatusCode: 404, Code: "notFound", Message: "gone"}, "miro: GET /v2/x: HTTP 404 notFound: gone"},
-		{Error{Method: "GET", Path: "/v2/x", Message: "read: connection reset", Exhausted: true, Attempts: 8}, "miro: GET /v2/x: read: connection reset (gave up after 8 attempts)"},
+		{Error{Method: "GET", Path: "/v2/x", Message: "read: connection reset", Kind: KindExhausted, Attempts: 8}, "miro: GET /v2/x: read: connection reset (gave up after 8 attempts)"},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Error(); got != tt.want {
@@ -153,7 +153,7 @@ func TestTooManyRequestsCarriesRateLimit(t *testing.T) {
 	if rl == nil {
 		t.Fatalf("error %v carries no rate-limit data", err)
 	}
-	if !rl.Throttled || rl.Limit != 100000 || rl.Remaining != 0 || rl.ResetAt.IsZero() {
+	if me.Kind != KindThrottled || rl.Limit != 100000 || rl.Remaining != 0 || rl.ResetAt.IsZero() {
 		t.Errorf("rate limit = %+v", rl)
 	}
 	assertNoToken(t, err)
@@ -221,7 +221,7 @@ func TestTransportErrorsNeverCarryTheToken(t *testing.T) {
 		c := newTestClient(t, s, func(o *Options) { o.APIURL = url; o.MaxAttempts = 2 })
 		_, _, err := c.ListMembers(context.Background(), "1", "")
 		var me *Error
-		if !errors.As(err, &me) || me.StatusCode != 0 || !me.Exhausted || me.Attempts != 2 {
+		if !errors.As(err, &me) || me.StatusCode != 0 || me.Kind != KindExhausted || me.Attempts != 2 {
 			t.Fatalf("error = %#v, want an exhausted transport *Error", err)
 		}
 		if strings.Contains(err.Error(), "limit=") {
@@ -252,4 +252,20 @@ func TestTransportErrorsNeverCarryTheToken(t *testing.T) {
 			t.Errorf("error = %v after %d requests, want ErrNoSCIMToken and no request", err, s.count())
 		}
 	})
+}
+
+// TestKindString: every kind has its own name, and a value outside the enum says so.
+func TestKindString(t *testing.T) {
+	t.Parallel()
+	seen := map[string]Kind{}
+	for k := KindStatus; k <= KindResetTooFar; k++ {
+		s := k.String()
+		if prev, dup := seen[s]; dup || strings.HasPrefix(s, "Kind(") {
+			t.Errorf("Kind(%d).String() = %q (also Kind(%d))", int(k), s, int(prev))
+		}
+		seen[s] = k
+	}
+	if s := (KindResetTooFar + 1).String(); s != "Kind(6)" {
+		t.Errorf("unknown kind = %q", s)
+	}
 }

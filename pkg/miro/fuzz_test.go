@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// FuzzParseRateLimit feeds arbitrary header values to the rate-limit parser and
-// to the pacer: nothing panics, a parsed budget is never negative, and no
-// header can hold callers for more than an hour.
+// FuzzParseRateLimit feeds arbitrary header values to the one rate-limit parser
+// and to the pacer: nothing panics, a parsed budget is never negative nor over
+// 2^31-1, Resume is the later of reset and Retry-After, and no header can hold
+// callers for more than an hour.
 func FuzzParseRateLimit(f *testing.F) {
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	f.Add("100000", "99500", strconv.FormatInt(now.Unix()+42, 10), "")
@@ -31,23 +32,31 @@ func FuzzParseRateLimit(f *testing.F) {
 		h["X-Ratelimit-Remaining"] = []string{remaining}
 		h["X-Ratelimit-Reset"] = []string{reset}
 		h["Retry-After"] = []string{retryAfter}
-		l, rem, resetAt, ok := ParseRateLimit(h, now)
-		if ok {
-			if rem < 0 || l < 0 {
-				t.Fatalf("ParseRateLimit(%q, %q) = limit %d, remaining %d", limit, remaining, l, rem)
-			}
-		} else if l != 0 || rem != 0 || !resetAt.IsZero() {
-			t.Fatalf("not ok but returned %d, %d, %v", l, rem, resetAt)
+		rl := ParseRateLimit(h, now)
+		if rl.Limit < 0 || rl.Remaining < 0 || rl.Limit > maxBudget || rl.Remaining > maxBudget {
+			t.Fatalf("ParseRateLimit(%q, %q) = limit %d, remaining %d", limit, remaining, rl.Limit, rl.Remaining)
 		}
-		if resetAt.After(now.Add(time.Hour)) {
-			t.Fatalf("reset %q parsed as %v, more than an hour ahead", reset, resetAt)
+		if !rl.Known && rl.Remaining != 0 {
+			t.Fatalf("remaining %q not known but parsed as %d", remaining, rl.Remaining)
+		}
+		for _, at := range []time.Time{rl.ResetAt, rl.RetryAt, rl.Resume()} {
+			if at.After(now.Add(time.Hour)) {
+				t.Fatalf("reset %q / Retry-After %q parsed as %v, more than an hour ahead", reset, retryAfter, at)
+			}
+		}
+		if r := rl.Resume(); !r.Equal(rl.ResetAt) && !r.Equal(rl.RetryAt) || r.Before(rl.ResetAt) || r.Before(rl.RetryAt) {
+			t.Fatalf("Resume() = %v, not the later of %v and %v", r, rl.ResetAt, rl.RetryAt)
+		}
+		// Parsing is a pure function of the headers and the instant.
+		if again := ParseRateLimit(h, now); again != rl {
+			t.Fatalf("two parses differ: %+v, %+v", rl, again)
 		}
 		// The pacer, throttled or not, never holds a caller longer than an
 		// hour plus its default wait and margin, and never negatively.
 		for _, code := range []int{200, 429} {
 			p := NewPacer()
 			p.now = func() time.Time { return now }
-			p.Observe(0, code, h)
+			p.Observe(0, code, rl)
 			w := p.tryAcquire(Level4, false, false)
 			if w < 0 || w > time.Hour+p.DefaultWait+p.Margin {
 				t.Fatalf("HTTP %d with headers %v: wait %v", code, h, w)

@@ -78,7 +78,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 				t.Fatal("the redirect was followed")
 			}
 			var me *Error
-			if !errors.As(err, &me) || !me.Redirect || me.StatusCode != tc.code {
+			if !errors.As(err, &me) || me.Kind != KindRedirect || me.StatusCode != tc.code {
 				t.Fatalf("error = %#v, want a redirect *Error with HTTP %d", err, tc.code)
 			}
 			for _, want := range []string{"redirect", "not followed", strconv.Itoa(tc.code)} {
@@ -126,7 +126,7 @@ func TestMalformedBodiesFailAtOnce(t *testing.T) {
 				t.Errorf("server saw %d requests, want 1 (no retry)", s.count())
 			}
 			var me *Error
-			if !errors.As(err, &me) || !me.Malformed || me.Exhausted {
+			if !errors.As(err, &me) || me.Kind != KindMalformed {
 				t.Errorf("error = %#v, want a Malformed, not exhausted *Error", err)
 			}
 			for _, want := range tc.want {
@@ -302,13 +302,13 @@ func TestLongWaitsAreAnnounced(t *testing.T) {
 			c := newTestClient(t, s, func(o *Options) { o.Pacer.now = clock.now; o.Max429 = 6 })
 			_, _, err := c.ListMembers(context.Background(), "1", "")
 			var me *Error
-			if !errors.As(err, &me) || !me.ResetTooFar {
+			if !errors.As(err, &me) || me.Kind != KindResetTooFar {
 				t.Fatalf("%v ahead: err = %v, want ResetTooFar", ahead, err)
 			}
 			if s.count() != 1 {
 				t.Errorf("%v ahead: %d requests, want 1", ahead, s.count())
 			}
-			if me.Exhausted || me.StatusCode != http.StatusTooManyRequests {
+			if me.Kind == KindExhausted || me.StatusCode != http.StatusTooManyRequests {
 				t.Errorf("%v ahead: error %#v, want a 429 that is not exhausted (pkg/connector maps ResetTooFar to ResourceExhausted)", ahead, me)
 			}
 			for _, want := range []string{reset.UTC().Format(time.RFC3339), "run it again after then", MaxRateLimitWait.String()} {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -276,13 +274,14 @@ func (p *Pacer) Release(cost int) {
 	p.mu.Unlock()
 }
 
-// Observe releases the reservation and learns the budget from the response.
-func (p *Pacer) Observe(cost, statusCode int, h http.Header) {
-	limit, remaining, resetAt, ok := ParseRateLimit(h, p.now())
+// Observe releases the reservation and learns the budget from the response's rate-limit data (parsed once,
+// by ParseRateLimit).
+func (p *Pacer) Observe(cost, statusCode int, rl RateLimit) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reserved -= cost
-	if ok {
+	if rl.Known {
+		limit, remaining, resetAt := int(rl.Limit), int(rl.Remaining), rl.ResetAt
 		if limit > 0 {
 			p.limit = limit
 		}
@@ -300,10 +299,7 @@ func (p *Pacer) Observe(cost, statusCode int, h http.Header) {
 	if statusCode == http.StatusTooManyRequests {
 		p.stats.Throttled++
 		p.remaining = 0
-		until := resetAt
-		if retryAfter := parseRetryAfter(h, p.now()); !retryAfter.IsZero() && (until.IsZero() || retryAfter.After(until)) {
-			until = retryAfter
-		}
+		until := rl.Resume()
 		if until.IsZero() {
 			until = p.now().Add(p.DefaultWait)
 		}
@@ -323,94 +319,4 @@ func (p *Pacer) Observe(cost, statusCode int, h http.Header) {
 		}
 		p.noteWait(until.Add(p.Margin))
 	}
-}
-
-// ParseRateLimit reads Miro's X-RateLimit-* headers. Reset is accepted as epoch
-// seconds (documented), epoch milliseconds, or seconds until the reset, and
-// ignored when it lies more than an hour ahead; ok is false when no usable
-// header is present.
-func ParseRateLimit(h http.Header, now time.Time) (limit, remaining int, resetAt time.Time, ok bool) {
-	limit, okLimit := headerInt(h, "X-RateLimit-Limit")
-	remaining, okRemaining := headerInt(h, "X-RateLimit-Remaining")
-	if !okRemaining {
-		return 0, 0, time.Time{}, false
-	}
-	if !okLimit {
-		limit = 0
-	}
-	if reset, okReset := headerInt64(h, "X-RateLimit-Reset"); okReset {
-		resetAt = resetInstant(reset, now)
-	}
-	return limit, remaining, resetAt, true
-}
-
-// maxResetAhead bounds how far ahead an announced reset is believed: Miro's
-// windows last a minute, so a reset hours away is a misread unit (micro- or
-// nanoseconds) or garbage, and honouring it would stall every caller.
-const maxResetAhead = time.Hour
-
-// resetInstant interprets a reset value as an absolute epoch (seconds or
-// milliseconds) when it is large, otherwise as seconds from now. It returns
-// the zero time (unknown) for a reset more than maxResetAhead away.
-func resetInstant(v int64, now time.Time) time.Time {
-	const epoch2001 = 978307200 // anything later than 2001 is an absolute time
-	var t time.Time
-	switch {
-	case v <= 0:
-		return now
-	case v > epoch2001*1000:
-		t = time.UnixMilli(v)
-	case v > epoch2001:
-		t = time.Unix(v, 0)
-	default:
-		t = now.Add(time.Duration(v) * time.Second)
-	}
-	if t.After(now.Add(maxResetAhead)) {
-		return time.Time{}
-	}
-	return t
-}
-
-func parseRetryAfter(h http.Header, now time.Time) time.Time {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return time.Time{}
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 || secs > 3600 {
-			return time.Time{}
-		}
-		return now.Add(time.Duration(secs) * time.Second)
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if t.After(now.Add(maxResetAhead)) {
-			return time.Time{} // as for seconds: a wait this long is garbage
-		}
-		return t
-	}
-	return time.Time{}
-}
-
-func headerInt(h http.Header, name string) (int, bool) {
-	v, ok := headerInt64(h, name)
-	if !ok || v > int64(^uint32(0)>>1) {
-		return 0, false
-	}
-	return int(v), true
-}
-
-func headerInt64(h http.Header, name string) (int64, bool) {
-	v := strings.TrimSpace(h.Get(name))
-	if v == "" {
-		return 0, false
-	}
-	// Tolerate the RateLimit draft's weighted form ("100000;w=60").
-	if i := strings.IndexAny(v, ";, "); i >= 0 {
-		v = v[:i]
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return n, true
 }

@@ -41,6 +41,11 @@ func newFakePacer() (*Pacer, *fakeClock) {
 
 // rl builds X-RateLimit-* headers; "" leaves a header out. reset is an instant
 // written as epoch seconds.
+// observe hands the pacer a response's headers as Client.send does: parsed once, at the pacer's instant.
+func observe(p *Pacer, cost, statusCode int, h http.Header) {
+	p.Observe(cost, statusCode, ParseRateLimit(h, p.now()))
+}
+
 func rl(limit, remaining string, reset time.Time) http.Header {
 	h := http.Header{}
 	if limit != "" {
@@ -99,13 +104,13 @@ func TestPacerArithmetic(t *testing.T) {
 		}},
 		{"the first response teaches the budget", func(t *testing.T, p *Pacer, _ *fakeClock) {
 			wantWait(t, p, Level3, 0)
-			p.Observe(Level3, 200, rl("100000", "99500", reset))
+			observe(p, Level3, 200, rl("100000", "99500", reset))
 			if st := stateOf(p); !st.equal(pacerState{limit: 100000, remaining: 99500, resetAt: reset}) {
 				t.Errorf("state = %+v", st)
 			}
 		}},
 		{"reserved credits count against remaining", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 200, rl("1000", "1000", reset))
+			observe(p, 0, 200, rl("1000", "1000", reset))
 			wantWait(t, p, 500, 0)
 			wantWait(t, p, 500, 0)
 			// 1000 remaining, 1000 reserved: a call waits for those in flight.
@@ -115,7 +120,7 @@ func TestPacerArithmetic(t *testing.T) {
 			}
 			p.Release(500) // one call produced no response
 			wantWait(t, p, 500, 0)
-			p.Observe(500, 200, rl("1000", "500", reset))
+			observe(p, 500, 200, rl("1000", "500", reset))
 			if st := stateOf(p); st.reserved != 500 || st.remaining != 500 {
 				t.Errorf("state = %+v, want 500 reserved and 500 remaining", st)
 			}
@@ -125,7 +130,7 @@ func TestPacerArithmetic(t *testing.T) {
 		}},
 		{"exhausted budget with nothing in flight waits for reset plus margin", func(t *testing.T, p *Pacer, clk *fakeClock) {
 			clk.advance(10 * time.Second)
-			p.Observe(0, 200, rl("100000", "400", reset))
+			observe(p, 0, 200, rl("100000", "400", reset))
 			wantWait(t, p, Level1, 0) // 400 covers 50
 			p.Release(Level1)
 			wantWait(t, p, Level3, 50*time.Second+100*time.Millisecond)
@@ -138,11 +143,11 @@ func TestPacerArithmetic(t *testing.T) {
 			}
 		}},
 		{"exact fit is allowed", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 200, rl("1000", "500", reset))
+			observe(p, 0, 200, rl("1000", "500", reset))
 			wantWait(t, p, 500, 0)
 		}},
 		{"window rollover restores the limit", func(t *testing.T, p *Pacer, clk *fakeClock) {
-			p.Observe(0, 200, rl("100000", "0", reset))
+			observe(p, 0, 200, rl("100000", "0", reset))
 			wantWait(t, p, Level3, 60*time.Second+100*time.Millisecond)
 			clk.advance(60*time.Second + 100*time.Millisecond)
 			wantWait(t, p, Level3, 0)
@@ -151,7 +156,7 @@ func TestPacerArithmetic(t *testing.T) {
 			}
 		}},
 		{"rollover without a known limit forgets the budget", func(t *testing.T, p *Pacer, clk *fakeClock) {
-			p.Observe(0, 200, rl("", "0", reset))
+			observe(p, 0, 200, rl("", "0", reset))
 			clk.advance(61 * time.Second)
 			wantWait(t, p, Level4, 0)
 			if st := stateOf(p); st.remaining != -1 || st.limit != 0 {
@@ -159,49 +164,49 @@ func TestPacerArithmetic(t *testing.T) {
 			}
 		}},
 		{"out-of-order responses in one window only lower remaining", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 200, rl("100000", "800", reset))
-			p.Observe(0, 200, rl("100000", "900", reset))
+			observe(p, 0, 200, rl("100000", "800", reset))
+			observe(p, 0, 200, rl("100000", "900", reset))
 			if st := stateOf(p); st.remaining != 800 {
 				t.Errorf("remaining = %d, want 800", st.remaining)
 			}
 			// Reset instants a little apart are the same window.
 			h := rl("100000", "950", time.Time{})
 			h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.UnixMilli()+400, 10))
-			p.Observe(0, 200, h)
+			observe(p, 0, 200, h)
 			h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.UnixMilli()-400, 10))
-			p.Observe(0, 200, h)
-			p.Observe(0, 200, rl("100000", "700", reset))
+			observe(p, 0, 200, h)
+			observe(p, 0, 200, rl("100000", "700", reset))
 			if st := stateOf(p); st.remaining != 700 || !st.resetAt.Equal(reset) {
 				t.Errorf("state = %+v, want 700 remaining in the same window", st)
 			}
 		}},
 		{"a later reset is a new window", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 200, rl("100000", "800", reset))
+			observe(p, 0, 200, rl("100000", "800", reset))
 			next := reset.Add(60 * time.Second)
-			p.Observe(0, 200, rl("100000", "99500", next))
+			observe(p, 0, 200, rl("100000", "99500", next))
 			if st := stateOf(p); st.remaining != 99500 || !st.resetAt.Equal(next) {
 				t.Errorf("state = %+v, want the new window", st)
 			}
 		}},
 		{"a stale response from the previous window is ignored", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 200, rl("100000", "800", reset))
-			p.Observe(0, 200, rl("100000", "50", reset.Add(-60*time.Second)))
+			observe(p, 0, 200, rl("100000", "800", reset))
+			observe(p, 0, 200, rl("100000", "50", reset.Add(-60*time.Second)))
 			if st := stateOf(p); st.remaining != 800 || !st.resetAt.Equal(reset) {
 				t.Errorf("state = %+v, want the current window untouched", st)
 			}
 		}},
 		{"remaining without a reset is taken as is and never blocks", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 200, rl("1000", "0", time.Time{}))
+			observe(p, 0, 200, rl("1000", "0", time.Time{}))
 			wantWait(t, p, Level3, 0)
-			p.Observe(Level3, 200, rl("1000", "900", time.Time{}))
+			observe(p, Level3, 200, rl("1000", "900", time.Time{}))
 			if st := stateOf(p); st.remaining != 900 {
 				t.Errorf("remaining = %d, want 900", st.remaining)
 			}
 		}},
 		{"responses without headers change nothing but the reservation", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 200, rl("100000", "800", reset))
+			observe(p, 0, 200, rl("100000", "800", reset))
 			wantWait(t, p, Level1, 0)
-			p.Observe(Level1, 200, http.Header{})
+			observe(p, Level1, 200, http.Header{})
 			if st := stateOf(p); !st.equal(pacerState{limit: 100000, remaining: 800, resetAt: reset}) {
 				t.Errorf("state = %+v", st)
 			}
@@ -211,7 +216,7 @@ func TestPacerArithmetic(t *testing.T) {
 				wantWait(t, p, Level3, 0)
 			}
 			for range 4 {
-				p.Observe(Level3, 429, rl("100000", "0", reset))
+				observe(p, Level3, 429, rl("100000", "0", reset))
 			}
 			st := p.Stats()
 			if st.Throttled != 4 || st.Waits != 1 || st.Waited != 60*time.Second+100*time.Millisecond {
@@ -230,50 +235,50 @@ func TestPacerArithmetic(t *testing.T) {
 			}
 		}},
 		{"a 429 with a later reset extends the block", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 429, rl("100000", "0", reset))
-			p.Observe(0, 429, rl("100000", "0", reset.Add(30*time.Second)))
+			observe(p, 0, 429, rl("100000", "0", reset))
+			observe(p, 0, 429, rl("100000", "0", reset.Add(30*time.Second)))
 			wantWait(t, p, Level1, 90*time.Second+100*time.Millisecond)
 			if st := p.Stats(); st.Waits != 2 || st.Throttled != 2 {
 				t.Errorf("stats = %+v, want two waits", st)
 			}
 		}},
 		{"a 429 with Retry-After only", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 429, http.Header{"Retry-After": {"7"}})
+			observe(p, 0, 429, http.Header{"Retry-After": {"7"}})
 			wantWait(t, p, Level1, 7*time.Second+100*time.Millisecond)
 		}},
 		{"a 429 with an HTTP-date Retry-After", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 429, http.Header{"Retry-After": {t0.Add(12 * time.Second).Format(http.TimeFormat)}})
+			observe(p, 0, 429, http.Header{"Retry-After": {t0.Add(12 * time.Second).Format(http.TimeFormat)}})
 			wantWait(t, p, Level1, 12*time.Second+100*time.Millisecond)
 		}},
 		{"the later of reset and Retry-After wins", func(t *testing.T, p *Pacer, _ *fakeClock) {
 			h := rl("100000", "0", t0.Add(5*time.Second))
 			h.Set("Retry-After", "9")
-			p.Observe(0, 429, h)
+			observe(p, 0, 429, h)
 			wantWait(t, p, Level1, 9*time.Second+100*time.Millisecond)
 			p2, _ := newFakePacer()
 			h = rl("100000", "0", t0.Add(20*time.Second))
 			h.Set("Retry-After", "9")
-			p2.Observe(0, 429, h)
+			observe(p2, 0, 429, h)
 			wantWait(t, p2, Level1, 20*time.Second+100*time.Millisecond)
 		}},
 		{"a 429 with absurd Retry-After falls back to the default wait", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 429, http.Header{"Retry-After": {"86400"}})
+			observe(p, 0, 429, http.Header{"Retry-After": {"86400"}})
 			wantWait(t, p, Level1, 60*time.Second+100*time.Millisecond)
 		}},
 		{"a 429 with a Retry-After date a year ahead falls back to the default wait", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 429, http.Header{"Retry-After": {t0.AddDate(1, 0, 0).Format(http.TimeFormat)}})
+			observe(p, 0, 429, http.Header{"Retry-After": {t0.AddDate(1, 0, 0).Format(http.TimeFormat)}})
 			wantWait(t, p, Level1, 60*time.Second+100*time.Millisecond)
 		}},
 		{"a bare 429 waits DefaultWait", func(t *testing.T, p *Pacer, _ *fakeClock) {
 			p.DefaultWait = 3 * time.Second
-			p.Observe(Level1, 429, http.Header{})
+			observe(p, Level1, 429, http.Header{})
 			wantWait(t, p, Level1, 3*time.Second+100*time.Millisecond)
 			if st := p.Stats(); st.Waits != 1 || st.Throttled != 1 {
 				t.Errorf("stats = %+v", st)
 			}
 		}},
 		{"a 429 whose reset is already past never counts negative waiting", func(t *testing.T, p *Pacer, _ *fakeClock) {
-			p.Observe(0, 429, rl("100000", "0", t0.Add(-5*time.Second)))
+			observe(p, 0, 429, rl("100000", "0", t0.Add(-5*time.Second)))
 			if st := p.Stats(); st.Waited < 0 {
 				t.Errorf("stats = %+v: negative time waited", st)
 			}
@@ -282,7 +287,7 @@ func TestPacerArithmetic(t *testing.T) {
 			}
 		}},
 		{"after a 429 the next window starts from the limit", func(t *testing.T, p *Pacer, clk *fakeClock) {
-			p.Observe(0, 429, rl("100000", "0", reset))
+			observe(p, 0, 429, rl("100000", "0", reset))
 			clk.advance(61 * time.Second)
 			wantWait(t, p, Level3, 0)
 			if st := stateOf(p); st.remaining != 100000 {
@@ -308,7 +313,7 @@ func urgentCall(t *testing.T, p *Pacer, cost int, h http.Header) {
 	if w := p.tryAcquire(cost, true, false); w != 0 {
 		t.Fatalf("urgent call waits %v (state %+v)", w, stateOf(p))
 	}
-	p.Observe(cost, 200, h)
+	observe(p, cost, 200, h)
 }
 
 func TestPacerUrgency(t *testing.T) {
@@ -415,7 +420,7 @@ func TestPacerUrgency(t *testing.T) {
 func TestPacerAcquireHonoursContext(t *testing.T) {
 	t.Parallel()
 	p, _ := newFakePacer()
-	p.Observe(0, 429, rl("100000", "0", t0.Add(time.Hour)))
+	observe(p, 0, 429, rl("100000", "0", t0.Add(time.Hour)))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -437,7 +442,7 @@ func TestPacerAcquireWaitsThenGoes(t *testing.T) {
 	p := NewPacer()
 	p.Margin = 0
 	p.DefaultWait = 80 * time.Millisecond
-	p.Observe(0, 429, http.Header{})
+	observe(p, 0, 429, http.Header{})
 	start := time.Now()
 	if err := p.Acquire(context.Background(), Level1); err != nil {
 		t.Fatal(err)
@@ -465,7 +470,7 @@ func TestPacerConcurrentUse(t *testing.T) {
 				if (i+j)%7 == 0 {
 					p.Release(Level1)
 				} else {
-					p.Observe(Level1, 200, h)
+					observe(p, Level1, 200, h)
 				}
 				_ = p.Stats()
 			}
@@ -474,108 +479,5 @@ func TestPacerConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if st := stateOf(p); st.reserved != 0 {
 		t.Errorf("reserved = %d after every call finished, want 0", st.reserved)
-	}
-}
-
-func TestParseRateLimit(t *testing.T) {
-	t.Parallel()
-	now := t0
-	epoch := now.Add(42 * time.Second)
-	tests := []struct {
-		name                   string
-		limit, remaining, rset string
-		retryAfter             string
-		wantLimit, wantRem     int
-		wantReset              time.Time
-		wantOK                 bool
-	}{
-		{"epoch seconds", "100000", "99500", strconv.FormatInt(epoch.Unix(), 10), "", 100000, 99500, epoch, true},
-		{"epoch milliseconds", "100000", "99500", strconv.FormatInt(epoch.UnixMilli()+250, 10), "", 100000, 99500, epoch.Add(250 * time.Millisecond), true},
-		{"seconds until reset", "100000", "0", "42", "", 100000, 0, epoch, true},
-		{"one second until reset", "100000", "0", "1", "", 100000, 0, now.Add(time.Second), true},
-		{"zero seconds until reset", "100000", "0", "0", "", 100000, 0, now, true},
-		{"weighted form", "100000;w=60", "99500;w=60", "42", "", 100000, 99500, epoch, true},
-		{"list form", "500, 500;w=1, 20000;w=60", "499, 499;w=1", "", "", 500, 499, time.Time{}, true},
-		{"whitespace", " 100000 ", "\t7 ", " 42 ", "", 100000, 7, epoch, true},
-		{"no limit", "", "12", "42", "", 0, 12, epoch, true},
-		{"garbage limit", "lots", "12", "", "", 0, 12, time.Time{}, true},
-		{"negative limit", "-1", "12", "", "", 0, 12, time.Time{}, true},
-		{"garbage reset is ignored", "100000", "12", "soon", "", 100000, 12, time.Time{}, true},
-		{"negative reset is ignored", "100000", "12", "-42", "", 100000, 12, time.Time{}, true},
-		{"fractional reset is ignored", "100000", "12", "1.5", "", 100000, 12, time.Time{}, true},
-		{"HTTP-date reset is ignored", "100000", "12", now.Format(http.TimeFormat), "", 100000, 12, time.Time{}, true},
-		{"reset decades ahead is ignored", "100000", "12", strconv.FormatInt(now.AddDate(30, 0, 0).Unix(), 10), "", 100000, 12, time.Time{}, true},
-		{"reset in microseconds is ignored", "100000", "12", strconv.FormatInt(epoch.UnixMicro(), 10), "", 100000, 12, time.Time{}, true},
-		{"reset hours ahead is ignored", "100000", "12", "90000", "", 100000, 12, time.Time{}, true},
-		{"Retry-After alone is not a budget", "", "", "", "30", 0, 0, time.Time{}, false},
-		{"missing remaining", "100000", "", "42", "", 0, 0, time.Time{}, false},
-		{"nothing", "", "", "", "", 0, 0, time.Time{}, false},
-		{"negative remaining", "100000", "-5", "42", "", 0, 0, time.Time{}, false},
-		{"garbage remaining", "100000", "many", "42", "", 0, 0, time.Time{}, false},
-		{"remaining beyond int32", "100000", "99999999999", "42", "", 0, 0, time.Time{}, false},
-		{"remaining overflowing int64", "100000", "99999999999999999999", "42", "", 0, 0, time.Time{}, false},
-		{"plus sign", "100000", "+5", "", "", 100000, 5, time.Time{}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			h := http.Header{}
-			for k, v := range map[string]string{"X-RateLimit-Limit": tt.limit, "X-RateLimit-Remaining": tt.remaining, "X-RateLimit-Reset": tt.rset, "Retry-After": tt.retryAfter} {
-				if v != "" {
-					h.Set(k, v)
-				}
-			}
-			limit, rem, reset, ok := ParseRateLimit(h, now)
-			if ok != tt.wantOK {
-				t.Fatalf("ok = %v, want %v", ok, tt.wantOK)
-			}
-			if !ok {
-				if limit != 0 || rem != 0 || !reset.IsZero() {
-					t.Errorf("not ok but returned %d, %d, %v", limit, rem, reset)
-				}
-				return
-			}
-			if limit != tt.wantLimit || rem != tt.wantRem || !reset.Equal(tt.wantReset) {
-				t.Errorf("ParseRateLimit = %d, %d, %v; want %d, %d, %v", limit, rem, reset, tt.wantLimit, tt.wantRem, tt.wantReset)
-			}
-		})
-	}
-	// Header names are case-insensitive on the wire.
-	h := http.Header{}
-	h.Set("x-ratelimit-remaining", "3")
-	if _, rem, _, ok := ParseRateLimit(h, now); !ok || rem != 3 {
-		t.Errorf("lower-case header: %d, %v", rem, ok)
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := t0
-	tests := []struct {
-		in   string
-		want time.Time
-	}{
-		{"", time.Time{}},
-		{"0", now},
-		{"30", now.Add(30 * time.Second)},
-		{" 30 ", now.Add(30 * time.Second)},
-		{"3600", now.Add(time.Hour)},
-		{"3601", time.Time{}},
-		{"-1", time.Time{}},
-		{"1.5", time.Time{}},
-		{"soon", time.Time{}},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), now.Add(90 * time.Second)},
-		{now.Add(time.Hour).Format(http.TimeFormat), now.Add(time.Hour)},
-		{now.Add(2 * time.Hour).Format(http.TimeFormat), time.Time{}},
-		{"Fri, 02 MAY 2027 0:00:00 GMT", time.Time{}}, // found by FuzzParseRateLimit
-	}
-	for _, tt := range tests {
-		h := http.Header{}
-		if tt.in != "" {
-			h.Set("Retry-After", tt.in)
-		}
-		if got := parseRetryAfter(h, now); !got.Equal(tt.want) {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
 	}
 }

@@ -147,7 +147,7 @@ func TestMax429Bounds(t *testing.T) {
 			if want := fmt.Sprintf("still throttled after %d waits", max429); !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not say %q", err, want)
 			}
-			if me.Exhausted {
+			if me.Kind == KindExhausted {
 				t.Error("a throttled call is marked Exhausted (Aborted); it should stay retryable")
 			}
 			if s.count() != max429+1 {

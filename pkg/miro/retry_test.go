@@ -101,8 +101,8 @@ func TestReadsGiveUp(t *testing.T) {
 			if !errors.As(err, &me) {
 				t.Fatalf("error %T %v is not a *miro.Error", err, err)
 			}
-			if !me.Exhausted || me.Attempts != 3 {
-				t.Errorf("exhausted %v after %d attempts, want true after 3", me.Exhausted, me.Attempts)
+			if me.Kind != KindExhausted || me.Attempts != 3 {
+				t.Errorf("kind %v after %d attempts, want exhausted after 3", me.Kind, me.Attempts)
 			}
 			if !strings.Contains(err.Error(), "gave up after 3 attempts") {
 				t.Errorf("error %q does not name the attempts", err)
@@ -170,7 +170,7 @@ func TestWritesAreNotRetried(t *testing.T) {
 					t.Errorf("server saw %d requests, want 1", s.count())
 				}
 				var me *Error
-				if !errors.As(err, &me) || me.Exhausted || me.Attempts != 1 {
+				if !errors.As(err, &me) || me.Kind == KindExhausted || me.Attempts != 1 {
 					t.Errorf("error = %#v, want a single-attempt *Error", err)
 				}
 				assertNoToken(t, err)
@@ -183,7 +183,7 @@ func TestWritesAreNotRetried(t *testing.T) {
 		c := newTestClient(t, s)
 		_, err := c.do(context.Background(), request{method: http.MethodDelete, path: "/v2/orgs/1/teams/2/members/3"}, nil)
 		var me *Error
-		if !errors.As(err, &me) || me.StatusCode != http.StatusServiceUnavailable || me.Exhausted || s.count() != 1 {
+		if !errors.As(err, &me) || me.StatusCode != http.StatusServiceUnavailable || me.Kind == KindExhausted || s.count() != 1 {
 			t.Errorf("error %v after %d requests, want one 503 that is not exhausted (Unavailable, not Aborted)", err, s.count())
 		}
 	})
@@ -384,7 +384,7 @@ func TestExportedWritesAreNotRetried(t *testing.T) {
 					t.Fatal("write succeeded against a failing server")
 				}
 				var me *Error
-				if !errors.As(err, &me) || me.Exhausted || me.Malformed || me.Redirect || me.ResetTooFar || (me.StatusCode != 0 && me.StatusCode < 500) {
+				if !errors.As(err, &me) || me.Kind != KindStatus || (me.StatusCode != 0 && me.StatusCode < 500) {
 					t.Errorf("error %#v, want a single failed write, not exhausted retries (Unavailable)", err)
 				}
 				mu.Lock()

@@ -19,8 +19,7 @@ import (
 // Response is what a call learned besides its body.
 type Response struct {
 	StatusCode int
-	RateLimit  *RateLimit // what the answer said of the credit budget
-	retryAt    time.Time  // of a 429: the announced reset (zero = none)
+	RateLimit  *RateLimit // what the answer said of the credit budget (parsed once, see ParseRateLimit)
 }
 
 // do runs a call with pacing and retries and decodes a 2xx body into out (when
@@ -83,22 +82,24 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			attempts-- // a 429 is paced, not a failure of the call
 			fillError(miroErr, resp, body, token)
 			now := c.pacer.clock()
-			if ahead := resp.retryAt.Sub(now); ahead > MaxRateLimitWait {
+			resume := resp.RateLimit.Resume()
+			if ahead := resume.Sub(now); ahead > MaxRateLimitWait {
 				// Waiting this long in silence looks like a hang, and Miro's
 				// windows last a minute: say when to come back instead.
-				miroErr.ResetTooFar = true
+				miroErr.Kind = KindResetTooFar
 				miroErr.Message += fmt.Sprintf(" (Miro's rate limit resets at %s, %s from now, more than the %s this connector waits for a reset: run it again after then)",
-					resp.retryAt.UTC().Format(time.RFC3339), ahead.Round(time.Second), MaxRateLimitWait)
+					resume.UTC().Format(time.RFC3339), ahead.Round(time.Second), MaxRateLimitWait)
 				return resp, miroErr
 			}
 			if throttles <= c.max429 {
 				continue // the pacer now holds every caller until the reset
 			}
+			miroErr.Kind = KindThrottled
 			miroErr.Message += fmt.Sprintf(" (still throttled after %d waits for the rate-limit reset)", throttles-1)
 			return resp, miroErr
 		case resp.StatusCode >= 300 && resp.StatusCode < 400:
 			miroErr.StatusCode = resp.StatusCode
-			miroErr.Redirect = true
+			miroErr.Kind = KindRedirect
 			miroErr.Message = fmt.Sprintf("the server answered with a redirect to %s; redirects are not followed, so the token never travels to another address "+
 				"(Miro's API does not redirect: check the base URL)", redirectTarget(body.location, token))
 			return resp, miroErr
@@ -116,7 +117,9 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			}
 			miroErr.StatusCode = resp.StatusCode
 			miroErr.Message = derr.Error()
-			miroErr.Malformed = !retry
+			if !retry {
+				miroErr.Kind = KindMalformed
+			}
 			transient = retry
 		default:
 			fillError(miroErr, resp, body, token)
@@ -126,7 +129,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			return resp, miroErr
 		}
 		if attempts >= c.maxAttempts || isSingleAttempt(ctx) {
-			miroErr.Exhausted = true
+			miroErr.Kind = KindExhausted
 			return resp, miroErr
 		}
 		d := c.backoff(attempts)
@@ -238,18 +241,11 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 		return nil, nil, scrubURLError(err)
 	}
 	defer hr.Body.Close()
-	pacer.Observe(rq.cost, hr.StatusCode, hr.Header)
+	// The one parse of this answer's rate-limit headers: the pacer, the retry loop and the caller share it.
+	rl := ParseRateLimit(hr.Header, pacer.clock())
+	pacer.Observe(rq.cost, hr.StatusCode, rl)
 	data, err := io.ReadAll(io.LimitReader(hr.Body, maxBody+1))
-	resp := &Response{StatusCode: hr.StatusCode}
-	resp.RateLimit = rateLimitOf(hr.StatusCode, hr.Header, pacer.clock())
-	if hr.StatusCode == http.StatusTooManyRequests {
-		now := pacer.clock()
-		_, _, resetAt, _ := ParseRateLimit(hr.Header, now)
-		if ra := parseRetryAfter(hr.Header, now); ra.After(resetAt) {
-			resetAt = ra
-		}
-		resp.retryAt = resetAt
-	}
+	resp := &Response{StatusCode: hr.StatusCode, RateLimit: &rl}
 	if err != nil {
 		return resp, nil, fmt.Errorf("reading response body (HTTP %d): %w", hr.StatusCode, err)
 	}

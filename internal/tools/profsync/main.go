@@ -15,6 +15,7 @@ import (
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
+	"github.com/conductorone/baton-miro/pkg/connector"
 )
 
 func main() {
@@ -30,7 +31,7 @@ func main() {
 	if _, err := sim.Start(); err != nil {
 		panic(err)
 	}
-	conn, _, err := simtest.NewConnector(sim, "t")
+	conn, _, err := simtest.NewConnectorWith(sim, "t", []connector.Option{connector.WithWorkers(*workers)})
 	if err != nil {
 		panic(err)
 	}
