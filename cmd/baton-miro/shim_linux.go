@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -23,11 +26,43 @@ const listenerFdEnv = "BATON_CONNECTOR_SERVICE_LISTENER_FD"
 // the supervisor.
 const servicePidFile = "service.pid"
 
+// serviceStdinEnv names the two ends ("read,write") of the pipe the runner
+// holds open for its connector service's standard input (see shim).
+const serviceStdinEnv = "BATON_MIRO_SERVICE_STDIN"
+
+// prepareRunner, in the runner, makes the pipe that will be its connector
+// service's standard input: both ends are inherited by the shim (and only
+// by it: the runner starts no other process), the write end stays open in
+// the runner until it exits. The service ends, as the SDK's does, when its
+// standard input closes: here when the runner is gone.
+func prepareRunner() {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return // the shim then gives the service the SDK's own pipe
+	}
+	var fds [2]int
+	for i, f := range []*os.File{r, w} {
+		// Well above the descriptors the SDK hands its child (0-3), not closed on exec.
+		fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD, 100)
+		if err != nil {
+			return
+		}
+		fds[i] = fd
+	}
+	_ = r.Close()
+	_ = w.Close()
+	_ = os.Setenv(serviceStdinEnv, strconv.Itoa(fds[0])+","+strconv.Itoa(fds[1]))
+}
+
 // shim is what the SDK's runner starts as its connector service: it starts
-// the real service (this binary again, same arguments, standard streams and
-// listener) and exits 0 at once. The SDK's goroutine that waits for the
-// service then finds it ended cleanly, before the run ends, and so never calls
-// os.Exit, whose status 0 raced the run's real exit code.
+// the real service (this binary again, same arguments, standard output and
+// error, listener) and exits 0 at once. The SDK's goroutine that waits for
+// the service then finds it ended cleanly, before the run ends, and so never
+// calls os.Exit, whose status 0 raced the run's real exit code.
+//
+// That Wait also closes the SDK's pipe to the service's standard input, so
+// the service gets the runner's own pipe instead (prepareRunner), with the
+// SDK's configuration line copied into it.
 func shim() int {
 	exe, err := os.Executable()
 	if err != nil {
@@ -37,6 +72,12 @@ func shim() int {
 	cmd := exec.Command(exe, os.Args[1:]...) //nolint:noctx,gosec // our own executable and arguments
 	cmd.Env = append(os.Environ(), serviceEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if stdin, err := serviceStdin(); err != nil {
+		fmt.Fprintln(os.Stderr, "baton-miro: starting the connector service:", err)
+		return 1
+	} else if stdin != nil {
+		cmd.Stdin = stdin
+	}
 	if fd := os.Getenv(listenerFdEnv); fd != "" {
 		n, err := strconv.Atoi(fd)
 		if err != nil || n < 3 {
@@ -57,6 +98,33 @@ func shim() int {
 		_ = os.WriteFile(filepath.Join(dir, servicePidFile), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
 	}
 	return 0
+}
+
+// serviceStdin copies the SDK's configuration line from the shim's standard
+// input into the runner's pipe and returns that pipe's read end; the write end
+// is not passed on to the service.
+func serviceStdin() (*os.File, error) {
+	ends := strings.Split(os.Getenv(serviceStdinEnv), ",")
+	if len(ends) != 2 {
+		return nil, nil
+	}
+	rfd, err1 := strconv.Atoi(ends[0])
+	wfd, err2 := strconv.Atoi(ends[1])
+	if err1 != nil || err2 != nil || rfd < 3 || wfd < 3 {
+		return nil, fmt.Errorf("%s=%q names no pipe", serviceStdinEnv, os.Getenv(serviceStdinEnv))
+	}
+	r, w := os.NewFile(uintptr(rfd), "service-stdin"), os.NewFile(uintptr(wfd), "service-stdin-w")
+	syscall.CloseOnExec(rfd)
+	syscall.CloseOnExec(wfd)
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("reading the SDK's configuration: %w", err)
+	}
+	if _, err := io.WriteString(w, line); err != nil {
+		return nil, err
+	}
+	_ = w.Close()
+	return r, nil
 }
 
 // becomeSubreaper makes the supervisor the parent of the orphaned service.

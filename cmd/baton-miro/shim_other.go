@@ -12,4 +12,6 @@ func shim() int { return runSDK() }
 
 func becomeSubreaper() {}
 
+func prepareRunner() {}
+
 func serviceQuit(string) (string, bool) { return "", false }

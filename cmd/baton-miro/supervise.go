@@ -60,8 +60,12 @@ func dispatch(args []string) int {
 	if os.Getenv(childEnv) != "" {
 		signal.Ignore(syscall.SIGPIPE)
 		if shimSupported && os.Getenv(serviceEnv) == "" {
-			if root, _, err := command(); err == nil && isConnectorService(root, args) {
+			root, _, err := command()
+			if err == nil && isConnectorService(root, args) {
 				return shim()
+			}
+			if err == nil {
+				prepareRunner()
 			}
 		}
 		return runSDK()
