@@ -47,6 +47,9 @@ func command() (*cobra.Command, *viper.Viper, error) {
 		if v.GetBool("skip-entitlements-and-grants") { // resolved: flag, BATON_* variable or config file
 			extra = append(extra, connector.WithoutPrefetch())
 		}
+		if dir := os.Getenv(privateEnv); dir != "" && v.GetString("invoke-action") != "" {
+			extra = append(extra, connector.WithActionFailures(func(err error) { recordActionFailure(dir, err) }))
+		}
 		return connector.NewWith(extra...)(ctx, c, o)
 	}
 	//nolint:staticcheck // RunConnector is this plus an os.Exit that would lose the run's error

@@ -51,6 +51,15 @@ func writeOutcome(path string, code int, err error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// actionRecord, in the private directory, is the outcome of a failed
+// action, written by the connector service (see connector.WithActionFailures):
+// the SDK's runner reports a failed action without its code.
+const actionRecord = "action.json"
+
+func recordActionFailure(dir string, err error) {
+	_ = writeOutcome(filepath.Join(dir, actionRecord), exitCode(err), err)
+}
+
 func readOutcome(path string) (outcomeRecord, bool) {
 	data, err := os.ReadFile(path) // #nosec G304 -- in the supervisor's private directory
 	if err != nil {

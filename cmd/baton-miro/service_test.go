@@ -238,7 +238,7 @@ func (s *service) sync() *synctest.Contents {
 func (s *service) tmpLeft() []string {
 	var left []string
 	_ = filepath.Walk(s.tmp, func(path string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
+		if err == nil && !info.IsDir() && info.Name() != lockName && info.Name() != servicePidFile { // the supervisor's own
 			rel, _ := filepath.Rel(s.tmp, path)
 			left = append(left, fmt.Sprintf("%s (%d bytes)", rel, info.Size()))
 		}

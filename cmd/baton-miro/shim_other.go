@@ -8,6 +8,8 @@ package main
 // that exits 0 without one is counted as a failure.
 const shimSupported = false
 
+const servicePidFile = "service.pid"
+
 func shim() int { return runSDK() }
 
 func becomeSubreaper() {}

@@ -149,6 +149,10 @@ func (s *supervisor) run() int {
 	}
 	o.service = flags.service
 	o.record, o.recorded = readOutcome(record)
+	if action, ok := readOutcome(filepath.Join(private, actionRecord)); ok && o.recorded && o.record.Code != 0 && action.Code != 0 {
+		o.record.Code = action.Code // the action's own code: the SDK reports a failed action as Unknown
+		s.say("the action failed: %s", action.Error)
+	}
 	code := o.exitCode()
 	failure := o.record.Error
 	if o.recorded && o.record.Code != 0 && flags.operation {
