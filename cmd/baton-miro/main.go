@@ -69,10 +69,35 @@ func command() (*cobra.Command, *viper.Viper, error) {
 		if err := checkStartAt(v); err != nil {
 			return err
 		}
+		if os.Getenv(childEnv) != "" && os.Getenv(serviceEnv) == "" { // the supervised runner
+			if err := relayLogs(v); err != nil {
+				return err
+			}
+		}
 		if sdkPreRun != nil {
 			return sdkPreRun(cmd, args)
 		}
 		return nil
+	}
+	for _, sub := range root.Commands() {
+		if sub.Name() != connectorServiceCommand {
+			continue
+		}
+		sdkPreRun := sub.PreRunE
+		sub.PreRunE = func(cmd *cobra.Command, args []string) error {
+			if err := v.BindPFlags(cmd.Flags()); err != nil {
+				return err
+			}
+			if os.Getenv(serviceEnv) != "" { // the connector service of a supervised runner
+				if err := relayServiceLogs(v); err != nil {
+					return err
+				}
+			}
+			if sdkPreRun != nil {
+				return sdkPreRun(cmd, args)
+			}
+			return nil
+		}
 	}
 	return root, v, nil
 }
@@ -128,7 +153,7 @@ func runSDK() int {
 		err = root.Execute()
 	}
 	code := exitCode(err)
-	if err != nil {
+	if err != nil && !stopping.Load() { // a stop's cancellation is no news: the supervisor says it stopped
 		fmt.Fprintln(os.Stderr, err.Error()) // as the SDK's exit.LogExit
 	}
 	if record != "" {

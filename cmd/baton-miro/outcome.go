@@ -17,6 +17,13 @@ import (
 // so no logging configuration (level, format, paths, line length) changes the
 // exit status.
 
+// Environment variables between the supervisor and its processes.
+const (
+	childEnv   = "BATON_MIRO_SUPERVISED"  // a process of a supervised run (runner, shim, service)
+	serviceEnv = "BATON_MIRO_SERVICE"     // the connector service the shim started
+	privateEnv = "BATON_MIRO_PRIVATE_DIR" // the supervisor's private directory
+)
+
 // outcomeEnv names the file the runner writes its outcome record to.
 const outcomeEnv = "BATON_MIRO_OUTCOME"
 

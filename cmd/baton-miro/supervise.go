@@ -39,13 +39,6 @@ import (
 //     one-shot run, with a grace period; service mode is stopped at once;
 //   - SIGPIPE is ignored: a closed stderr does not end a sync.
 
-// Environment variables between the supervisor and its processes.
-const (
-	childEnv   = "BATON_MIRO_SUPERVISED"  // a process of a supervised run (runner, shim, service)
-	serviceEnv = "BATON_MIRO_SERVICE"     // the connector service the shim started
-	privateEnv = "BATON_MIRO_PRIVATE_DIR" // the supervisor's private directory
-)
-
 // stopGrace is how long the SDK gets to stop after a stop signal: well inside
 // Kubernetes' default grace period of 30 s.
 const stopGrace = 20 * time.Second

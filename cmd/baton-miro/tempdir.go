@@ -53,7 +53,9 @@ func sweepStale(base string) {
 			continue // not a supervisor's directory, or one being created
 		}
 		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil { // #nosec G115 -- a file descriptor
-			_ = os.RemoveAll(dir)
+			if os.RemoveAll(dir) != nil {
+				_ = os.RemoveAll(dir) // a process of the dead run may still have been writing
+			}
 		}
 		_ = f.Close()
 	}
