@@ -166,7 +166,7 @@ func BenchmarkExitStatusMatrix(b *testing.B) {
 		}
 	}
 	long := strings.Repeat("1", 60000)
-	underWay := func(cmd *exec.Cmd) {
+	underWay := func(*exec.Cmd) {
 		before := sim.Count("list_team_members")
 		for deadline := time.Now().Add(time.Minute); sim.Count("list_team_members")-before < 20 && time.Now().Before(deadline); {
 			time.Sleep(2 * time.Millisecond)

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,7 +94,7 @@ func shim() int {
 		return 1
 	}
 	if dir := os.Getenv(privateEnv); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, servicePidFile), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
+		_ = os.WriteFile(filepath.Join(dir, servicePidFile), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600) // #nosec G703 -- the supervisor's private directory
 	}
 	return 0
 }
@@ -120,7 +119,7 @@ func serviceStdin() (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the SDK's configuration: %w", err)
 	}
-	if _, err := io.WriteString(w, line); err != nil {
+	if _, err := w.WriteString(line); err != nil {
 		return nil, err
 	}
 	_ = w.Close()

@@ -53,13 +53,13 @@ func TestServiceConfiguredByFile(t *testing.T) {
 	}
 	s := startServiceWith(t, c1, sim, "", func(cmd *exec.Cmd) {
 		cmd.Dir = "/proc" // not writable, even by root
-		var env []string
+		env := []string{"BATON_CONFIG_PATH=" + conf}
 		for _, kv := range cmd.Env {
 			if !strings.HasPrefix(kv, "BATON_CLIENT_ID=") && !strings.HasPrefix(kv, "BATON_CLIENT_SECRET=") {
 				env = append(env, kv)
 			}
 		}
-		cmd.Env = append(env, "BATON_CONFIG_PATH="+conf)
+		cmd.Env = env
 	})
 	s.sync()
 	before := len(errorLines(s.stderr.String()))

@@ -98,7 +98,7 @@ const futureSlack = 24 * time.Hour
 
 // fresh reports whether an entry is newer than the mark, and moves the mark.
 func (s *feedState) fresh(ae *miro.AuditEvent) bool {
-	at := ae.CreatedAt.Time.UTC()
+	at := ae.CreatedAt.UTC()
 	switch {
 	case at.After(s.Mark):
 		s.Mark, s.MarkIDs = at, []string{ae.ID}

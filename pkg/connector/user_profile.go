@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	configv1 "github.com/conductorone/baton-sdk/pb/c1/config/v1"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -152,8 +153,9 @@ func (c *Connector) checkManager(ctx context.Context, userID, manager, doing str
 // newline, …), naming the argument: Miro stores what it is sent.
 func controlChar(arg, v, doing string) error {
 	if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(v[i:])
 		return status.Errorf(codes.InvalidArgument, "%s: the %s argument holds a control character (%U at byte %d)",
-			doing, arg, []rune(v[i:])[0], i)
+			doing, arg, r, i)
 	}
 	return nil
 }
