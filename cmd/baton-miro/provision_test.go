@@ -274,6 +274,13 @@ func TestBinaryProvisioningRefusals(t *testing.T) {
 			"--invoke-action-args", `{"user_id":"` + pAlice + `",` + tc.args + `}`}, tc.says)
 	}
 	b.refused(scimToken, failedPrecondition, []string{"--delete-resource", pGuest, "--delete-resource-type", "user"}, "guests or external users", "admin UI")
+	// A revoke against a c1z that does not exist (main: "pebble engine: no current sync", no hint).
+	missing := filepath.Join(b.t.TempDir(), "missing.c1z")
+	res := run(t, 2*time.Minute, envFor(goodToken, scimToken),
+		append(simArgs(b.sim), "--revoke-grant", "role:organization_internal_admin:assigned:user:"+pAlice, "-f", missing)...)
+	if res.exitCode != failedPrecondition || !strings.Contains(res.stderr, "the sync file "+missing+" does not exist: run a sync into it first") {
+		t.Errorf("revoke against a missing c1z: exit %d\n%s", res.exitCode, tail(res.stderr))
+	}
 	for _, args := range [][]string{
 		grantArgs("role:organization_internal_admin:assigned", pAlice),
 		grantArgs("license:full:assigned", pAlice),
