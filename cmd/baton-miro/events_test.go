@@ -150,3 +150,22 @@ func TestBinaryEventFeedScopeMissing(t *testing.T) {
 		t.Errorf("%d audit-log calls, want 1", n)
 	}
 }
+
+// TestBinaryEventFeedBadStart: an --event-feed-start-at the SDK cannot read is
+// refused (main read all 90 days and exited 0), before any Miro call.
+func TestBinaryEventFeedBadStart(t *testing.T) {
+	sim, _ := startSim(t, mirosim.GenOptions{Seed: 12, Users: 20, Teams: 2}, mirosim.Options{Token: "bin-token", Credits: -1})
+	for _, args := range [][]string{
+		{"--event-feed-start-at", "not-a-date"},
+		{"--event-feed-start-at=2026-13-45"},
+	} {
+		res := run(t, 2*time.Minute, []string{"BATON_MIRO_ACCESS_TOKEN=bin-token"},
+			append(append(simArgs(sim), "--event-feed=true", "--event-feed-id", "miro_audit_log"), args...)...)
+		if res.exitCode != 3 || !strings.Contains(res.stderr, "is not a time") {
+			t.Errorf("%v: exit %d, want 3 with \"is not a time\"\n%s", args, res.exitCode, tail(res.stderr))
+		}
+	}
+	if n := sim.Count("list_audit_logs"); n != 0 {
+		t.Errorf("%d audit-log calls for a start that cannot be read", n)
+	}
+}

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // The supervisor is tested with this test binary standing in for the SDK:
@@ -18,12 +21,15 @@ const (
 	fakeReadyEnv = "BATON_MIRO_TEST_READY" // the child creates this file once it is running
 )
 
-const failureLine = `{"level":"error","msg":"runner: error processing on-demand task","error":"runner: error processing task: rpc error: code = FailedPrecondition desc = needs --miro-scim-access-token"}`
-
 func fakeChild(scenario string) int {
 	ready := func() {
 		if p := os.Getenv(fakeReadyEnv); p != "" {
 			_ = os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())), 0o600)
+		}
+	}
+	record := func(code int, err error) {
+		if path := os.Getenv(outcomeEnv); path != "" {
+			_ = writeOutcome(path, code, err)
 		}
 	}
 	// Like the SDK's store: files in the temporary directory.
@@ -31,28 +37,26 @@ func fakeChild(scenario string) int {
 		_, _ = f.Write(make([]byte, 1<<16))
 		_ = f.Close()
 	}
+	failure := status.Error(codes.FailedPrecondition, "needs --miro-scim-access-token")
 	switch scenario {
 	case "success":
-		fmt.Fprintln(os.Stderr, `{"level":"info","msg":"sync done"}`)
+		record(0, nil)
 		return 0
 	case "failure":
-		fmt.Fprintln(os.Stderr, failureLine)
+		record(9, failure)
 		return 9
-	case "failure-exit-0": // the SDK's race: logged the failure, then os.Exit(0)
-		fmt.Fprintln(os.Stderr, failureLine)
+	case "failure-exit-0": // the record decides, whatever the exit status
+		record(9, failure)
 		return 0
-	case "failure-in-log-file":
-		for i, a := range os.Args {
-			if a == "--log-path" {
-				f, _ := os.OpenFile(os.Args[i+1], os.O_APPEND|os.O_WRONLY, 0)
-				fmt.Fprintln(f, failureLine)
-				f.Close()
-			}
-		}
+	case "no-record-exit-0": // the SDK's racy os.Exit(0) before main recorded
 		return 0
-	case "service-task-failure": // a failed task in service mode is not a failed run
-		fmt.Fprintln(os.Stderr, `{"level":"error","msg":"runner: error processing task","error":"boom"}`)
-		return 0
+	case "no-record-exit-7":
+		return 7
+	case "preserved":
+		dir, _ := os.MkdirTemp("", "pebble-")
+		_ = os.WriteFile(filepath.Join(dir, "000001.sst"), []byte("data"), 0o600)
+		record(2, fmt.Errorf("pebble store close: save failed, store left open and unsaved data preserved under %s: disk full", dir))
+		return 2
 	case "stops-on-sigint", "ignores-sigint", "grandchild":
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, os.Interrupt)
@@ -66,9 +70,9 @@ func fakeChild(scenario string) int {
 		if scenario == "ignores-sigint" {
 			select {}
 		}
-		// What the SDK does on a stop: log its error, exit 1 (or 0, racing).
-		fmt.Fprintln(os.Stderr, `{"level":"error","msg":"error running connector","error":"context canceled"}`)
-		return 1
+		// What the SDK does on a stop: returns nil (ErrSigTerm is swallowed).
+		record(0, nil)
+		return 0
 	}
 	return 99
 }

@@ -1,92 +1,116 @@
 package main
 
 import (
-	"reflect"
+	"os"
 	"runtime"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 )
 
-func TestPeekSkipsGrants(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		args []string
-		env  string
-		want bool
-	}{
-		{"flag", []string{"--workers", "4", "--skip-entitlements-and-grants", "-f", "x.c1z"}, "", true},
-		{"flag=true", []string{"--skip-entitlements-and-grants=true"}, "", true},
-		{"flag=false beats the environment", []string{"--skip-entitlements-and-grants=false"}, "true", false},
-		{"environment", []string{"--workers", "4"}, "1", true},
-		{"environment false", nil, "false", false},
-		{"neither", []string{"--miro-access-token", "t", "-f", "sync.c1z"}, "", false},
-		{"other flags only", []string{"--skip-full-sync", "--sync-resources", "team:1"}, "", false},
-		{"help", []string{"--help"}, "", false},
-		{"a subcommand", []string{"capabilities"}, "", false},
+// resolveArgs resolves a command line as main does, with the process's
+// environment (tests that set variables are not parallel).
+func resolveArgs(t *testing.T, args []string) (bool, runFlags) {
+	t.Helper()
+	root, v, err := command()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			getenv := func(k string) string {
-				if k == "BATON_SKIP_ENTITLEMENTS_AND_GRANTS" {
-					return tt.env
-				}
-				return ""
-			}
-			if got := peekFlags(tt.args, getenv).skipGrants; got != tt.want {
-				t.Errorf("skipsGrants(%q, env %q) = %v, want %v", tt.args, tt.env, got, tt.want)
-			}
-		})
+	return resolve(root, v, args)
+}
+
+// TestResolveSupervision: whether a run is supervised follows from the
+// command line's structure as cobra parses it, never from an argument's
+// value (`-f config` was taken for the config subcommand on main: no
+// supervisor, SIGINT exited 0, temporary files left).
+func TestResolveSupervision(t *testing.T) {
+	t.Parallel()
+	for args, want := range map[string]bool{
+		"":                              true,
+		"-f x.c1z --workers 4":          true,
+		"-f config":                     true,
+		"--file capabilities":           true,
+		"--log-path help -f completion": true,
+		"--grant-entitlement health-check -f x.c1z": true,
+		"--help":                               false,
+		"-h":                                   false,
+		"--version":                            false,
+		"capabilities":                         false,
+		"config":                               false,
+		"--log-level debug _connector-service": false,
+		"health-check --endpoint live":         false,
+		"--no-such-flag":                       false, // the SDK reports it
+		"stray-argument":                       false,
+	} {
+		if got, _ := resolveArgs(t, strings.Fields(args)); got != want {
+			t.Errorf("supervised(%q) = %v, want %v", args, got, want)
+		}
 	}
 }
 
-func TestPeekFlags(t *testing.T) {
+func TestResolveFlags(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
-		env  map[string]string
 		want runFlags
 	}{
-		{"defaults", nil, nil, runFlags{file: "sync.c1z"}},
-		{"log level", []string{"--log-level", "debug"}, nil, runFlags{file: "sync.c1z", logLevel: "debug"}},
-		{"short file", []string{"-f", "/out/x.c1z", "--workers", "4"}, nil, runFlags{file: "/out/x.c1z", workers: 4}},
-		{"long file=", []string{"--file=y.c1z"}, nil, runFlags{file: "y.c1z"}},
-		{"file from the environment", nil, map[string]string{"BATON_FILE": "e.c1z"}, runFlags{file: "e.c1z"}},
-		{"flag beats the environment", []string{"-f", "a.c1z"}, map[string]string{"BATON_FILE": "e.c1z"}, runFlags{file: "a.c1z"}},
-		{"service by flag", []string{"--client-id", "id", "--client-secret", "s"}, nil, runFlags{service: true, file: "sync.c1z"}},
-		{"service by environment", nil, map[string]string{"BATON_CLIENT_ID": "id"}, runFlags{service: true, file: "sync.c1z"}},
-		{"grant", []string{"--grant-entitlement", "team:1:member", "--grant-principal", "u"}, nil, runFlags{operation: true, file: "sync.c1z"}},
-		{"revoke", []string{"--revoke-grant", "g"}, nil, runFlags{operation: true, file: "sync.c1z"}},
-		{"event feed", []string{"--event-feed=true", "--event-feed-id", "x"}, nil, runFlags{operation: true, file: "sync.c1z"}},
-		{"event feed false", []string{"--event-feed=false"}, nil, runFlags{file: "sync.c1z"}},
-		{"switch", []string{"--list-action-schemas", "-f", "z.c1z"}, nil, runFlags{operation: true, file: "z.c1z"}},
-		{"action by environment", nil, map[string]string{"BATON_INVOKE_ACTION": "disable_user"}, runFlags{operation: true, file: "sync.c1z"}},
-		{"temp dir flag", []string{"--c1z-temp-dir", "/scratch"}, nil, runFlags{file: "sync.c1z", tempDir: "/scratch", tempDirIsFlag: true}},
-		{"temp dir environment", nil, map[string]string{"BATON_C1Z_TEMP_DIR": "/scratch"}, runFlags{file: "sync.c1z", tempDir: "/scratch"}},
-		{"log paths", []string{"--log-path", "/var/log/a,/var/log/b"}, nil, runFlags{file: "sync.c1z", logPaths: []string{"/var/log/a", "/var/log/b"}}},
-		{"log path environment", nil, map[string]string{"BATON_LOG_PATH": "/var/log/a"}, runFlags{file: "sync.c1z", logPaths: []string{"/var/log/a"}}},
-		{"unknown flags around", []string{"--miro-access-token", "t", "--sync-boards", "-p", "-f", "q.c1z"}, nil, runFlags{file: "q.c1z"}},
+		{"defaults", nil, runFlags{file: "sync.c1z"}},
+		{"short file", []string{"-f", "/out/x.c1z", "--workers", "4"}, runFlags{file: "/out/x.c1z"}},
+		{"long file=", []string{"--file=y.c1z"}, runFlags{file: "y.c1z"}},
+		{"service by flag", []string{"--client-id", "id", "--client-secret", "s"}, runFlags{service: true, file: "sync.c1z"}},
+		{"grant", []string{"--grant-entitlement", "team:1:member", "--grant-principal", "u"}, runFlags{operation: true, file: "sync.c1z"}},
+		{"revoke", []string{"--revoke-grant", "g"}, runFlags{operation: true, file: "sync.c1z"}},
+		{"event feed", []string{"--event-feed=true", "--event-feed-id", "x"}, runFlags{operation: true, file: "sync.c1z"}},
+		{"switch", []string{"--list-action-schemas", "-f", "z.c1z"}, runFlags{operation: true, file: "z.c1z"}},
+		{"temp dir flag", []string{"--c1z-temp-dir", "/scratch"}, runFlags{file: "sync.c1z", tempDir: "/scratch"}},
+		{"token flags around", []string{"--miro-access-token", "t", "--sync-boards", "-f", "q.c1z"}, runFlags{file: "q.c1z"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := peekFlags(tt.args, func(k string) string { return tt.env[k] })
-			if tt.want.workers == 0 {
-				tt.want.workers = 1 // the SDK's default: one worker
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("peekFlags(%q) = %+v, want %+v", tt.args, got, tt.want)
+			ok, got := resolveArgs(t, tt.args)
+			if !ok || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("resolve(%q) = %v, %+v; want %+v", tt.args, ok, got, tt.want)
 			}
 		})
 	}
 }
 
-// TestPeekWorkers: main passes the connector the worker count the SDK's syncer
-// will run with: --workers or BATON_WORKERS (the flag wins), --parallel-sync
-// as -1, -1 as min(GOMAXPROCS, 4), anything else below 1 as 1.
-func TestPeekWorkers(t *testing.T) {
-	t.Parallel()
+// TestResolveEnvironmentAndConfigFile: service mode, operations and the
+// temporary directory are read from BATON_* variables and the config file
+// too (a config file's client-id was not service mode on main).
+func TestResolveEnvironmentAndConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("BATON_C1Z_TEMP_DIR", "/scratch")
+	t.Setenv("BATON_INVOKE_ACTION", "disable_user")
+	if _, f := resolveArgs(t, nil); !f.operation || f.tempDir != "/scratch" {
+		t.Errorf("environment: %+v", f)
+	}
+	t.Setenv("BATON_INVOKE_ACTION", "")
+
+	file := filepath.Join(dir, "conf.yaml")
+	if err := os.WriteFile(file, []byte("client-id: id\nclient-secret: s\nfile: /data/c.c1z\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BATON_CONFIG_PATH", file)
+	if _, f := resolveArgs(t, nil); !f.service || f.file != "/data/c.c1z" {
+		t.Errorf("BATON_CONFIG_PATH: %+v", f)
+	}
+	t.Setenv("BATON_CONFIG_PATH", "")
+	if err := os.WriteFile(filepath.Join(dir, ".baton.yaml"), []byte("client-id: id\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, f := resolveArgs(t, nil); !f.service {
+		t.Errorf(".baton.yaml: %+v", f)
+	}
+}
+
+// TestWorkersOf: the worker count the connector is told is the SDK's, from
+// flags, BATON_* variables, or both.
+func TestWorkersOf(t *testing.T) {
 	auto := min(max(runtime.GOMAXPROCS(0), 1), 4)
 	tests := []struct {
 		name string
@@ -109,9 +133,18 @@ func TestPeekWorkers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := peekFlags(tt.args, func(k string) string { return tt.env[k] }).workers; got != tt.want {
-				t.Errorf("peekFlags(%q, %v).workers = %d, want %d", tt.args, tt.env, got, tt.want)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			root, v, err := command()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := resolve(root, v, tt.args); !ok {
+				t.Fatalf("%q not resolved as a run", tt.args)
+			}
+			if got := workersOf(v); got != tt.want {
+				t.Errorf("workersOf(%q, %v) = %d, want %d", tt.args, tt.env, got, tt.want)
 			}
 		})
 	}

@@ -1,125 +1,140 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
-	"strings"
+	"errors"
+	"os"
+	"path/filepath"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
-// failureMessages are the log messages with which baton-sdk v0.25.0 reports
-// that a run failed. The first is logged before the runner's context ends, so
-// it reaches the log even when the SDK then exits 0 (see supervise); the
-// second after. A failed task in service mode logs "runner: error processing
-// task" instead and the process keeps serving: that is not a failed run.
-var failureMessages = []string{
-	"runner: error processing on-demand task",
-	"error running connector",
+// The runner process (our main, running the SDK's command) writes one
+// outcome record when the SDK's command returns: the exit code and the error
+// text. The supervisor decides the exit status from it, never from log text,
+// so no logging configuration (level, format, paths, line length) changes the
+// exit status.
+
+// Environment variables between the supervisor and its processes.
+const (
+	childEnv   = "BATON_MIRO_SUPERVISED"  // a process of a supervised run (runner, shim, service)
+	serviceEnv = "BATON_MIRO_SERVICE"     // the connector service the shim started
+	privateEnv = "BATON_MIRO_PRIVATE_DIR" // the supervisor's private directory
+)
+
+// outcomeEnv names the file the runner writes its outcome record to.
+const outcomeEnv = "BATON_MIRO_OUTCOME"
+
+type outcomeRecord struct {
+	Code  int    `json:"code"`
+	Error string `json:"error,omitempty"`
 }
 
-// maxLogLine bounds how much of one log line is kept for parsing; the rest
-// of a longer line is still passed through, just not examined.
-const maxLogLine = 256 << 10
-
-// failureIn returns the error text of a line that reports a failed run, in
-// the SDK's JSON or console log format, and whether the line is one.
-func failureIn(line []byte) (string, bool) {
-	line = bytes.TrimSpace(line)
-	if len(line) == 0 {
-		return "", false
+// writeOutcome writes the record whole or not at all (a rename).
+func writeOutcome(path string, code int, err error) error {
+	rec := outcomeRecord{Code: code}
+	if err != nil {
+		rec.Error = err.Error()
 	}
-	if line[0] == '{' { // JSON format: {"level":"error",...,"msg":"...","error":"..."}
-		var entry struct {
-			Msg   string `json:"msg"`
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(line, &entry) != nil || !isFailureMessage(entry.Msg) {
-			return "", false
-		}
-		return entry.Error, true
+	data, jerr := json.Marshal(rec)
+	if jerr != nil {
+		return jerr
 	}
-	// Console format: time, level, caller and message separated by tabs, then
-	// the fields as one JSON object.
-	parts := bytes.Split(line, []byte{'\t'})
-	for i, p := range parts {
-		if !isFailureMessage(string(p)) {
-			continue
-		}
-		var fields struct {
-			Error string `json:"error"`
-		}
-		if i+1 < len(parts) {
-			_ = json.Unmarshal(parts[len(parts)-1], &fields)
-		}
-		return fields.Error, true
+	tmp, cerr := os.CreateTemp(filepath.Dir(path), ".outcome-*")
+	if cerr != nil {
+		return cerr
 	}
-	return "", false
+	name := tmp.Name()
+	if _, werr := tmp.Write(data); werr != nil {
+		_ = tmp.Close()
+		_ = os.Remove(name) // #nosec G703 -- a temporary file of ours
+		return werr
+	}
+	if cerr := tmp.Close(); cerr != nil {
+		_ = os.Remove(name) // #nosec G703 -- a temporary file of ours
+		return cerr
+	}
+	return os.Rename(name, path) // #nosec G703 -- in the supervisor's private directory
 }
 
-func isFailureMessage(msg string) bool {
-	for _, m := range failureMessages {
-		if msg == m {
-			return true
-		}
-	}
-	return false
+// actionRecord, in the private directory, is the outcome of a failed
+// action, written by the connector service (see connector.WithActionFailures):
+// the SDK's runner reports a failed action without its code.
+const actionRecord = "action.json"
+
+func recordActionFailure(dir string, err error) {
+	_ = writeOutcome(filepath.Join(dir, actionRecord), exitCode(err), err)
 }
 
-// grpcCodes are the exit codes baton-sdk gives errors: the gRPC code, by the
-// name the error text carries ("rpc error: code = PermissionDenied desc = …").
-var grpcCodes = map[string]int{
-	"Canceled": 1, "Unknown": 2, "InvalidArgument": 3, "DeadlineExceeded": 4, "NotFound": 5,
-	"AlreadyExists": 6, "PermissionDenied": 7, "ResourceExhausted": 8, "FailedPrecondition": 9,
-	"Aborted": 10, "OutOfRange": 11, "Unimplemented": 12, "Internal": 13, "Unavailable": 14,
-	"DataLoss": 15, "Unauthenticated": 16,
+func readOutcome(path string) (outcomeRecord, bool) {
+	data, err := os.ReadFile(path) // #nosec G304 -- in the supervisor's private directory
+	if err != nil {
+		return outcomeRecord{}, false
+	}
+	var rec outcomeRecord
+	if json.Unmarshal(data, &rec) != nil {
+		return outcomeRecord{}, false
+	}
+	return rec, true
 }
 
-// exitCodeOf derives the SDK's exit code from an error text: the first gRPC
-// code it names, NotFound for a record missing from the c1z, 1 for a
-// cancelled context, else 2 (Unknown), as the SDK's exit package does for the
-// error itself.
-func exitCodeOf(errText string) int {
-	const marker = "rpc error: code = "
-	if i := strings.Index(errText, marker); i >= 0 {
-		name, _, _ := strings.Cut(errText[i+len(marker):], " ")
-		if code, ok := grpcCodes[name]; ok {
-			return code
+// exitCode is the SDK's exit code for an error (pkg/exit, v0.25.0): the gRPC
+// code, Canceled and DeadlineExceeded for context errors, else Unknown.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if st, ok := status.FromError(err); ok {
+		if st.Code() == codes.OK {
+			return int(codes.Internal)
 		}
+		return int(st.Code())
 	}
-	if strings.HasSuffix(errText, "pebble: not found") { // the SDK's store: not in the c1z
-		return grpcCodes["NotFound"]
+	if errors.Is(err, context.Canceled) {
+		return int(codes.Canceled)
 	}
-	if strings.Contains(errText, "context canceled") {
-		return grpcCodes["Canceled"]
+	if errors.Is(err, context.DeadlineExceeded) {
+		return int(codes.DeadlineExceeded)
 	}
-	return grpcCodes["Unknown"]
+	return int(codes.Unknown)
 }
+
+// exitNoOutcome is the exit status of a run whose runner ended with 0 but
+// without its outcome record: the SDK exited before the run's result was
+// known (baton-sdk's racy os.Exit(0), see supervise.go), so it is a failure.
+const exitNoOutcome = 1
 
 // outcome is what the supervisor saw of one run of the SDK.
 type outcome struct {
-	childCode int    // the child's exit status (128+n when killed by signal n)
-	failed    bool   // a failure line was logged
-	failure   string // its error text
-	signal    int    // the signal that asked us to stop (0 = none)
-	service   bool   // service mode: a stop signal is the normal way to end
-	killed    bool   // the child had to be killed (grace period over, or a second signal)
+	childCode    int           // the runner's exit status (128+n when killed by signal n)
+	record       outcomeRecord // the runner's outcome record
+	recorded     bool          // … if it wrote one
+	signal       int           // the signal that asked us to stop (0 = none)
+	service      bool          // service mode: a stop signal is the normal way to end
+	serviceQuit  string        // the connector service ended on its own while the runner ran: how
+	killedOnStop bool          // the one-shot runner had to be killed (grace period over, or a second signal)
 }
 
-// exitCode decides the exit status of baton-miro from what happened, never
-// from the child's exit status alone: the SDK may exit 0 after a failure.
-//   - interrupted one-shot run: 128+signal (130 SIGINT, 143 SIGTERM);
-//   - service mode stopped by a signal: 0 if the child stopped within the
-//     grace period, else 128+signal;
-//   - a logged failure: the child's code, or the failure's code when the
-//     child exited 0;
-//   - otherwise the child's code.
+// exitCode decides the exit status of baton-miro:
+//   - service mode stopped by a signal: 0 (the runner is stopped at once);
+//   - an interrupted one-shot run: 128+signal (130 SIGINT, 143 SIGTERM);
+//   - the connector service quit unexpectedly: 1, as the SDK does;
+//   - the outcome record's code when there is one;
+//   - else the runner's code, or exitNoOutcome if that was 0.
 func (o outcome) exitCode() int {
 	switch {
-	case o.signal != 0 && o.service && !o.killed:
+	case o.signal != 0 && o.service:
 		return 0
 	case o.signal != 0:
 		return 128 + o.signal
-	case o.failed && o.childCode == 0:
-		return exitCodeOf(o.failure)
+	case o.serviceQuit != "":
+		return 1
+	case o.recorded:
+		return o.record.Code
+	case o.childCode == 0:
+		return exitNoOutcome
 	}
 	return o.childCode
 }

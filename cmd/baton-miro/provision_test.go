@@ -249,9 +249,9 @@ func TestBinaryProvisioning(t *testing.T) {
 func TestBinaryProvisioningRefusals(t *testing.T) {
 	b := newBinProv(t)
 	b.sync()
-	// Exit codes are the gRPC codes: 3 InvalidArgument, 9 FailedPrecondition. The SDK reports a
-	// failed action without its code, so actions exit 2 with the connector's message.
-	const invalidArgument, failedPrecondition, anyFailure = 3, 9, 0
+	// Exit codes are the gRPC codes: 3 InvalidArgument, 9 FailedPrecondition, actions included (the
+	// SDK reports a failed action without its code; main records it).
+	const invalidArgument, failedPrecondition = 3, 9
 	b.refused(scimToken, invalidArgument, grantArgs("team:"+pTeamA+":non_team", pAlice), "cannot grant", "non_team")
 	b.refused(scimToken, invalidArgument, grantArgs("role:organization_team_guest_user:assigned", pAlice),
 		"organization_internal_admin or organization_internal_user")
@@ -260,8 +260,27 @@ func TestBinaryProvisioningRefusals(t *testing.T) {
 	const notFound = 5
 	b.refused(scimToken, notFound, []string{"--revoke-grant", "role:organization_internal_admin:assigned:user:nobody"},
 		"is not in the sync file", "run a sync into it first")
-	b.refused(scimToken, anyFailure, actionArgs("disable_user", pGuest), "FailedPrecondition", "guests or external users", "admin UI")
+	b.refused(scimToken, failedPrecondition, actionArgs("disable_user", pGuest), "FailedPrecondition", "guests or external users", "admin UI")
+	// update_profile: the manager must be another member of the org; no control characters.
+	for _, tc := range []struct{ args, says string }{
+		{`"manager":".."`, "baton-miro: the action failed: rpc error: code = InvalidArgument desc = updating the profile of Miro account " + pAlice + ": the manager argument (..) is not a Miro member id"},
+		{`"manager":"` + pAlice + `"`, "the manager argument names the user themself"},
+		{`"manager":"9999999999"`, "the manager argument names 9999999999, who is not a member"},
+		{`"department":"R\u0000D"`, "the department argument holds a control character (U+0000"},
+		{`"display_name":"A\u001b[31m"`, "the display_name argument holds a control character (U+001B"},
+		{`"manager":"1\u001b"`, "the manager argument holds a control character"},
+	} {
+		b.refused(scimToken, invalidArgument, []string{"--invoke-action", "update_profile", "--invoke-action-resource-type", "user",
+			"--invoke-action-args", `{"user_id":"` + pAlice + `",` + tc.args + `}`}, tc.says)
+	}
 	b.refused(scimToken, failedPrecondition, []string{"--delete-resource", pGuest, "--delete-resource-type", "user"}, "guests or external users", "admin UI")
+	// A revoke against a c1z that does not exist (main: "pebble engine: no current sync", no hint).
+	missing := filepath.Join(b.t.TempDir(), "missing.c1z")
+	res := run(t, 2*time.Minute, envFor(goodToken, scimToken),
+		append(simArgs(b.sim), "--revoke-grant", "role:organization_internal_admin:assigned:user:"+pAlice, "-f", missing)...)
+	if res.exitCode != failedPrecondition || !strings.Contains(res.stderr, "the sync file "+missing+" does not exist: run a sync into it first") {
+		t.Errorf("revoke against a missing c1z: exit %d\n%s", res.exitCode, tail(res.stderr))
+	}
 	for _, args := range [][]string{
 		grantArgs("role:organization_internal_admin:assigned", pAlice),
 		grantArgs("license:full:assigned", pAlice),
@@ -270,7 +289,7 @@ func TestBinaryProvisioningRefusals(t *testing.T) {
 	} {
 		b.refused("", failedPrecondition, args, "--miro-scim-access-token")
 	}
-	b.refused("", anyFailure, actionArgs("disable_user", pAlice), "FailedPrecondition", "--miro-scim-access-token")
+	b.refused("", failedPrecondition, actionArgs("disable_user", pAlice), "FailedPrecondition", "--miro-scim-access-token")
 	b.sync() // nothing changed
 }
 

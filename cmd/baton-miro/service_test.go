@@ -91,6 +91,12 @@ func freePort(t *testing.T) int {
 // until /live and /ready answer 200.
 func startService(t *testing.T, c1 *c1sim.Server, sim *mirosim.Server, scim string, env ...string) *service {
 	t.Helper()
+	return startServiceWith(t, c1, sim, scim, nil, env...)
+}
+
+// startServiceWith is startService with adjust applied to the command before it starts.
+func startServiceWith(t *testing.T, c1 *c1sim.Server, sim *mirosim.Server, scim string, adjust func(*exec.Cmd), env ...string) *service {
+	t.Helper()
 	s := &service{t: t, c1: c1, sim: sim, stderr: &syncBuffer{}, port: freePort(t), done: make(chan struct{})}
 	s.tmp = filepath.Join(t.TempDir(), "tmp")
 	if err := os.Mkdir(s.tmp, 0o700); err != nil {
@@ -110,6 +116,9 @@ func startService(t *testing.T, c1 *c1sim.Server, sim *mirosim.Server, scim stri
 	s.cmd.Stdout, s.cmd.Stderr = s.stderr, s.stderr
 	// Its own process group, so cleanup can end the connector child too.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if adjust != nil {
+		adjust(s.cmd)
+	}
 	s.started = time.Now()
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -238,7 +247,7 @@ func (s *service) sync() *synctest.Contents {
 func (s *service) tmpLeft() []string {
 	var left []string
 	_ = filepath.Walk(s.tmp, func(path string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
+		if err == nil && !info.IsDir() && info.Name() != lockName && info.Name() != servicePidFile { // the supervisor's own
 			rel, _ := filepath.Rel(s.tmp, path)
 			left = append(left, fmt.Sprintf("%s (%d bytes)", rel, info.Size()))
 		}

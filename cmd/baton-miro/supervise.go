@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
@@ -18,36 +17,27 @@ import (
 	"time"
 )
 
-// baton-sdk v0.25.0 runs the connector in a child process and, once its
-// runner's context ends, a goroutine that waits for that child calls
-// os.Exit(0), racing the error's real exit code (internal/connector,
-// "connector service quit expectedly"). A failed run can therefore exit 0,
-// and SIGINT or SIGTERM mid-sync exits 0 without saving anything and leaves
-// the sync store's temporary files behind.
+// baton-sdk v0.25.0 runs the connector in a child process (the "connector
+// service") and, once its runner's context ends, a goroutine that waits for
+// that child calls os.Exit(0), racing the error's real exit code
+// (internal/connector, "connector service quit expectedly"). A failed run
+// could therefore exit 0, and SIGINT or SIGTERM mid-sync exits 0 without
+// saving anything and leaves the sync store's temporary files behind.
 //
-// So main runs the SDK in a supervised child of itself (same binary, same
-// arguments) and decides the exit status from what the SDK logged, which it
-// does deterministically before the race (see failureMessages). The supervisor
-// also owns a private temporary directory, removed on exit whatever happens,
-// and turns SIGINT, SIGTERM and SIGHUP into the SDK's own stop signal (SIGINT) for the
-// child, killing it if it has not stopped within the grace period.
-
-// supervise runs this binary again as the SDK's process and returns the exit
-// status of the run (see supervise.go).
-func supervise() int {
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "baton-miro: cannot find its own executable:", err)
-		return 1
-	}
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // SIGHUP: the terminal went away
-	s := &supervisor{exe: exe, args: os.Args[1:], env: os.Environ(), stderr: os.Stderr, signals: signals, grace: stopGrace}
-	return s.run()
-}
-
-// childEnv marks a process that runs the SDK under a supervisor.
-const childEnv = "BATON_MIRO_SUPERVISED"
+// So main runs the SDK in a supervised child of itself (the runner; same
+// binary, same arguments), and:
+//   - the runner's connector service is started through a shim (shim.go) that
+//     exits 0 as soon as the service runs, so the SDK's goroutine has nothing
+//     to race with: the runner always ends through main, which writes an
+//     outcome record (exit code and error) the supervisor decides from. No log
+//     text is read, so logging configuration cannot change the exit status;
+//   - on Linux the supervisor adopts the orphaned service (child subreaper)
+//     and ends the run with 1 if it quits unexpectedly, as the SDK did;
+//   - a private temporary directory, locked while the supervisor lives, is
+//     removed on exit, and by a later run if the supervisor was killed;
+//   - SIGINT, SIGTERM and SIGHUP become the SDK's stop signal (SIGINT) for a
+//     one-shot run, with a grace period; service mode is stopped at once;
+//   - SIGPIPE is ignored: a closed stderr does not end a sync.
 
 // stopGrace is how long the SDK gets to stop after a stop signal: well inside
 // Kubernetes' default grace period of 30 s.
@@ -56,22 +46,42 @@ const stopGrace = 20 * time.Second
 // exitInvalidArgument is the SDK's exit code for a configuration error (gRPC InvalidArgument).
 const exitInvalidArgument = 3
 
-// supervised reports whether this process should supervise a child rather
-// than run the SDK itself: not when it is that child, the SDK's connector
-// process, the Lambda server, or a subcommand or flag that never starts a sync
-// (which must work on a read-only filesystem).
-func supervised(args []string, getenv func(string) string) bool {
-	if getenv(childEnv) != "" {
-		return false
-	}
-	for _, a := range args {
-		switch a {
-		case "_connector-service", "lambda", "capabilities", "config", "completion", "health-check", "help",
-			"-h", "--help", "--version":
-			return false
+// dispatch runs this process in its role: supervisor of a run, the SDK's
+// runner or connector service under a supervisor, the shim between them, or
+// the SDK unsupervised (subcommands, --help, --version).
+func dispatch(args []string) int {
+	if os.Getenv(childEnv) != "" {
+		signal.Ignore(syscall.SIGPIPE)
+		if shimSupported && os.Getenv(serviceEnv) == "" {
+			root, _, err := command()
+			if err == nil && isConnectorService(root, args) {
+				return shim()
+			}
+			if err == nil {
+				prepareRunner()
+			}
 		}
+		return runSDK()
 	}
-	return true
+	root, v, err := command()
+	if err != nil {
+		return runSDK() // it reports the error
+	}
+	supervised, flags := resolve(root, v, args)
+	if !supervised {
+		return runSDK()
+	}
+	signal.Ignore(syscall.SIGPIPE) // a closed stderr must not end a sync
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "baton-miro: cannot find its own executable:", err)
+		return 1
+	}
+	becomeSubreaper()
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // SIGHUP: the terminal went away
+	s := &supervisor{exe: exe, args: args, env: os.Environ(), flags: flags, stderr: os.Stderr, signals: signals, grace: stopGrace}
+	return s.run()
 }
 
 // supervisor runs one child and decides the exit status.
@@ -79,6 +89,7 @@ type supervisor struct {
 	exe     string   // the binary to run
 	args    []string // its arguments
 	env     []string // its environment, before the supervisor's additions
+	flags   runFlags // the run's resolved configuration
 	stderr  io.Writer
 	signals <-chan os.Signal
 	grace   time.Duration
@@ -95,99 +106,91 @@ func (s *supervisor) getenv(key string) string {
 }
 
 func (s *supervisor) say(format string, a ...any) {
-	fmt.Fprintf(s.stderr, "baton-miro: "+format+"\n", a...)
+	_, _ = fmt.Fprintf(s.stderr, "baton-miro: "+format+"\n", a...)
 }
 
 func (s *supervisor) run() int {
-	flags := peekFlags(s.args, s.getenv)
-	// The exit status is decided from the SDK's error-level failure line; a
-	// level above error would hide it and let the SDK's racy exit 0 stand.
-	switch strings.ToLower(flags.logLevel) {
-	case "dpanic", "panic", "fatal":
-		s.say("--log-level %s hides the errors the exit status is decided from: use error or lower", flags.logLevel)
-		return exitInvalidArgument
-	}
+	flags := s.flags
 	if !flags.service && !flags.operation {
 		if err := checkWritable(flags.file); err != nil {
 			s.say("%v", err)
 			return exitInvalidArgument
 		}
 	}
+	_, statErr := os.Stat(flags.file)
+	fileExisted := statErr == nil
 
 	base := cmp.Or(flags.tempDir, s.getenv("BATON_TMPDIR"), s.getenv("TMPDIR"), os.TempDir())
-	private, err := os.MkdirTemp(base, "baton-miro-")
+	sweepStale(base)
+	private, unlock, err := makePrivateDir(base)
 	if err != nil {
 		s.say("cannot create a temporary directory in %s (set TMPDIR or --c1z-temp-dir to a writable directory): %v", base, err)
 		return exitInvalidArgument
 	}
-	defer os.RemoveAll(private)
+	defer func() { _ = os.RemoveAll(private); unlock() }()
 
-	args := s.args
-	if flags.tempDirIsFlag { // the flag beats the environment: the last one given wins
-		args = slices.Concat(args, []string{"--c1z-temp-dir=" + private})
-	}
-	env := slices.Concat(s.env, []string{childEnv + "=1",
+	// A flag beats BATON_* variables and the config file, and the last one given wins.
+	args := slices.Concat(s.args, []string{"--c1z-temp-dir=" + private})
+	record := filepath.Join(private, "outcome.json")
+	env := slices.Concat(s.env, []string{childEnv + "=1", privateEnv + "=" + private, outcomeEnv + "=" + record,
 		"TMPDIR=" + private, "BATON_TMPDIR=" + private, "BATON_C1Z_TEMP_DIR=" + private})
 
-	logs := newLogFiles(flags.logPaths)
-	o, err := s.runChild(args, env)
+	o, err := s.runChild(args, env, private)
 	if err != nil {
 		s.say("%v", err)
 		return 1
 	}
 	o.service = flags.service
-	if !o.failed {
-		o.failure, o.failed = logs.failure()
+	o.record, o.recorded = readOutcome(record)
+	if action, ok := readOutcome(filepath.Join(private, actionRecord)); ok && o.recorded && o.record.Code != 0 && action.Code != 0 {
+		o.record.Code = action.Code // the action's own code: the SDK reports a failed action as Unknown
+		s.say("the action failed: %s", action.Error)
 	}
 	code := o.exitCode()
-	if o.failed && flags.operation && strings.HasSuffix(o.failure, "pebble: not found") {
-		s.say("what the operation names (grant, entitlement or principal) is not in the sync file %s: "+
-			"run a sync into it first (baton-miro -f %s), then try again", flags.file, flags.file)
+	failure := o.record.Error
+	if o.recorded && o.record.Code != 0 && flags.operation {
+		switch {
+		case !fileExisted:
+			s.say("the sync file %s does not exist: run a sync into it first (baton-miro -f %s), then try again", flags.file, flags.file)
+		case strings.HasSuffix(failure, "pebble: not found"):
+			s.say("what the operation names (grant, entitlement or principal) is not in the sync file %s: "+
+				"run a sync into it first (baton-miro -f %s), then try again", flags.file, flags.file)
+		}
+	}
+	if kept := keepPreserved(failure, private, base); kept != "" {
+		s.say("the sync store's unsaved data is kept in %s", kept)
 	}
 	switch {
 	case o.signal != 0 && code != 0:
 		s.say("stopped by %s before the run finished (exit %d)", signalName(o.signal), code)
-	case o.failed && o.childCode == 0:
-		// The SDK exited 0 before printing its error: print it.
-		s.say("%s", o.failure)
+	case o.serviceQuit != "":
+		s.say("the connector service quit unexpectedly (%s)", o.serviceQuit)
+	case !o.recorded && o.childCode == 0:
+		s.say("the SDK ended without reporting how the run went: counted as a failure (exit %d)", code)
 	}
 	return code
 }
 
-// runChild starts the child, relays stop signals to it and waits for it and
-// for the end of its log output.
-func (s *supervisor) runChild(args, env []string) (outcome, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return outcome{}, err
-	}
-	defer r.Close()
+// runChild starts the runner, relays stop signals to it and waits for it.
+func (s *supervisor) runChild(args, env []string, private string) (outcome, error) {
 	// Not CommandContext: the child is stopped by the signals relayed below, never killed outright.
 	cmd := exec.Command(s.exe, args...) //nolint:noctx,gosec // our own executable and arguments
 	cmd.Env = env
 	// No stdin: nothing reads it, and a background process group reading a
-	// terminal would be stopped (SIGTTIN).
-	cmd.Stdout, cmd.Stderr = os.Stdout, w
+	// terminal would be stopped (SIGTTIN). The runner writes its logs where
+	// the operator's configuration says; the supervisor reads none of them.
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	// Its own process group: a terminal's Ctrl-C reaches only the supervisor,
 	// which relays it; and the group is killed at the end, the SDK's connector
-	// process included. Pdeathsig ends the child if the supervisor is killed.
+	// service included. Pdeathsig ends the runner if the supervisor is killed.
 	cmd.SysProcAttr = childProcAttr()
-	err = cmd.Start()
-	_ = w.Close() // the child has its copy
-	if err != nil {
+	children := make(chan os.Signal, 1)
+	signal.Notify(children, syscall.SIGCHLD)
+	defer signal.Stop(children)
+	if err := cmd.Start(); err != nil {
 		return outcome{}, fmt.Errorf("starting the connector: %w", err)
 	}
 	pid := cmd.Process.Pid
-
-	type failure struct {
-		text  string
-		found bool
-	}
-	failures := make(chan failure, 1)
-	go func() {
-		text, found := relayLog(r, s.stderr)
-		failures <- failure{text, found}
-	}()
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 
@@ -198,27 +201,32 @@ func (s *supervisor) runChild(args, env []string) (outcome, error) {
 		case sig := <-s.signals:
 			if o.signal == 0 {
 				o.signal = signalNumber(sig)
+				if s.flags.service {
+					// Service mode: nothing to save (ConductorOne hands an
+					// unfinished task out again), and a graceful stop would
+					// only log the SDK's cancellations at error level.
+					_ = syscall.Kill(-pid, syscall.SIGKILL)
+					continue
+				}
 				_ = syscall.Kill(pid, syscall.SIGINT) // the SDK's stop signal
 				deadline = time.After(s.grace)
 				continue
 			}
 			_ = syscall.Kill(-pid, syscall.SIGKILL) // a second signal: stop now
-			o.killed = true
+			o.killedOnStop = true
 		case <-deadline:
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
-			o.killed = true
+			o.killedOnStop = true
+		case <-children:
+			if how, quit := serviceQuit(private); quit && o.signal == 0 && o.serviceQuit == "" {
+				o.serviceQuit = how
+				_ = syscall.Kill(-pid, syscall.SIGKILL) // the runner would retry a dead service forever
+			}
 		case <-exited:
 			waiting = false
 		}
 	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL) // whatever the child left in its group
-
-	select {
-	case f := <-failures:
-		o.failure, o.failed = f.text, f.found
-	case <-time.After(5 * time.Second): // a process outside the group holds the pipe
-		s.say("the connector's log output did not end; not waiting for it")
-	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL) // whatever the runner left in its group
 	o.childCode = cmd.ProcessState.ExitCode()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		o.childCode = 128 + int(ws.Signal())
@@ -226,67 +234,33 @@ func (s *supervisor) runChild(args, env []string) (outcome, error) {
 	return o, nil
 }
 
-// relayLog copies the child's log output to out line by line and returns the
-// error text of the first line that reports a failed run, if one does.
-func relayLog(r io.Reader, out io.Writer) (failure string, found bool) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		_, _ = out.Write(chunk)
-		if len(line)+len(chunk) <= maxLogLine {
-			line = append(line, chunk...)
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if text, ok := failureIn(line); ok && !found {
-			failure, found = text, true
-		}
-		line = line[:0]
-		if err != nil {
-			return failure, found
-		}
+// keepPreserved moves data the SDK's store reports it preserved ("…unsaved
+// data preserved under DIR: …") out of the private directory, which is about
+// to be removed, and returns where it is now ("" if nothing was reported).
+func keepPreserved(failure, private, base string) string {
+	const marker = "unsaved data preserved under "
+	i := strings.Index(failure, marker)
+	if i < 0 {
+		return ""
 	}
-}
-
-// logFiles remembers how long each --log-path file was before the run, so
-// that only what the run appended is searched for a failure afterwards.
-type logFiles map[string]int64
-
-func newLogFiles(paths []string) logFiles {
-	files := logFiles{}
-	for _, p := range paths {
-		if p == "" || p == "stderr" || p == "stdout" {
-			continue
-		}
-		var size int64
-		if fi, err := os.Stat(p); err == nil {
-			size = fi.Size()
-		}
-		files[p] = size
+	dir := failure[i+len(marker):]
+	if j := strings.Index(dir, ": "); j >= 0 {
+		dir = dir[:j]
 	}
-	return files
-}
-
-func (files logFiles) failure() (string, bool) {
-	for path, from := range files {
-		f, err := os.Open(path) // #nosec G304 -- the operator's own --log-path
-		if err != nil {
-			continue
-		}
-		_, err = f.Seek(from, io.SeekStart)
-		var text string
-		var found bool
-		if err == nil {
-			text, found = relayLog(f, io.Discard)
-		}
-		_ = f.Close()
-		if found {
-			return text, true
-		}
+	rel, err := filepath.Rel(private, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return dir // not ours to remove
 	}
-	return "", false
+	dest, err := os.MkdirTemp(base, "baton-miro-preserved-")
+	if err != nil {
+		return ""
+	}
+	target := filepath.Join(dest, filepath.Base(dir))
+	if err := os.Rename(dir, target); err != nil {
+		_ = os.Remove(dest)
+		return ""
+	}
+	return target
 }
 
 // checkWritable fails early, before any Miro call, when a sync could not

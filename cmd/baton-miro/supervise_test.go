@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,9 +33,11 @@ func superviseFake(t *testing.T, scenario string, args, env []string, sig os.Sig
 	readyFile := filepath.Join(dir, "ready")
 	signals := make(chan os.Signal, 2)
 	var stderr syncBuffer
+	file := filepath.Join(dir, "sync.c1z")
 	s := &supervisor{
-		exe:  os.Args[0],
-		args: append([]string{"-f", filepath.Join(dir, "sync.c1z")}, args...),
+		exe:   os.Args[0],
+		args:  append([]string{"-f", file}, args...),
+		flags: runFlags{file: file, service: slices.Contains(args, "--client-id")},
 		env: append(append(cleanEnv(), "TMPDIR="+tmp, fakeChildEnv+"="+scenario, fakeReadyEnv+"="+readyFile),
 			env...),
 		stderr: &stderr, signals: signals, grace: 500 * time.Millisecond,
@@ -64,14 +67,15 @@ func TestSupervisorExitStatus(t *testing.T) {
 	}{
 		{"success", nil, nil, 0, ""},
 		{"failure", nil, nil, 9, ""},
-		{"failure-exit-0", nil, nil, 9, "baton-miro: runner: error processing task: rpc error: code = FailedPrecondition"},
-		{"service-task-failure", []string{"--client-id", "x"}, nil, 0, ""},
+		{"failure-exit-0", nil, nil, 9, ""},
+		{"no-record-exit-0", nil, nil, 1, "baton-miro: the SDK ended without reporting how the run went"},
+		{"no-record-exit-7", nil, nil, 7, ""},
 		{"stops-on-sigint", nil, syscall.SIGINT, 130, "baton-miro: stopped by SIGINT"},
 		{"stops-on-sigint", nil, syscall.SIGTERM, 143, "baton-miro: stopped by SIGTERM"},
 		{"stops-on-sigint", nil, syscall.SIGHUP, 129, "baton-miro: stopped by SIGHUP"},
 		{"stops-on-sigint", []string{"--client-id", "x"}, syscall.SIGTERM, 0, ""},
 		{"ignores-sigint", nil, syscall.SIGTERM, 143, "baton-miro: stopped by SIGTERM"},
-		{"ignores-sigint", []string{"--client-id", "x"}, syscall.SIGTERM, 143, "baton-miro: stopped by SIGTERM"},
+		{"ignores-sigint", []string{"--client-id", "x"}, syscall.SIGTERM, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %v %v", tt.scenario, tt.args, tt.sig), func(t *testing.T) {
@@ -91,19 +95,49 @@ func TestSupervisorExitStatus(t *testing.T) {
 	}
 }
 
-// TestSupervisorReadsLogFile: with --log-path the failure line is in a file.
-func TestSupervisorReadsLogFile(t *testing.T) {
+// TestSupervisorKeepsPreservedData: what the SDK's store reports it preserved
+// is moved out of the private directory and named.
+func TestSupervisorKeepsPreservedData(t *testing.T) {
 	t.Parallel()
-	log := filepath.Join(t.TempDir(), "baton.log")
-	old := `{"level":"error","msg":"error running connector","error":"an earlier run's failure"}` + "\n"
-	if err := os.WriteFile(log, []byte(old), 0o600); err != nil {
+	r := superviseFake(t, "preserved", nil, nil, nil)
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2", r.code)
+	}
+	_, kept, ok := strings.Cut(r.stderr, "unsaved data is kept in ")
+	kept = strings.TrimSpace(kept)
+	if !ok || !exists(filepath.Join(kept, "000001.sst")) {
+		t.Fatalf("preserved data not kept:\n%s", r.stderr)
+	}
+	entries, _ := os.ReadDir(r.tempDir)
+	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "baton-miro-preserved-") {
+		t.Errorf("temporary directory holds %v", entries)
+	}
+}
+
+// TestSupervisorRemovesStaleDirectories: a private directory whose supervisor
+// was killed (its lock free) is removed by the next run; a live one is not.
+func TestSupervisorRemovesStaleDirectories(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	stale, unlockStale, err := makePrivateDir(base)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if r := superviseFake(t, "success", []string{"--log-path", log}, nil, nil); r.code != 0 {
-		t.Errorf("an earlier run's failure in the log file failed this run: exit %d", r.code)
+	_ = os.WriteFile(filepath.Join(stale, "c1z-big"), make([]byte, 1<<16), 0o600)
+	unlockStale() // as the kernel does when a supervisor is SIGKILLed
+	live, unlockLive, err := makePrivateDir(base)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r := superviseFake(t, "failure-in-log-file", []string{"--log-path", log}, nil, nil); r.code != 9 {
-		t.Errorf("exit %d, want 9\n%s", r.code, r.stderr)
+	defer unlockLive()
+	foreign := filepath.Join(base, "baton-miro-notours")
+	_ = os.Mkdir(foreign, 0o700)
+	sweepStale(base)
+	if exists(stale) {
+		t.Errorf("stale directory %s left", stale)
+	}
+	if !exists(live) || !exists(foreign) {
+		t.Errorf("a live or foreign directory was removed")
 	}
 }
 
@@ -114,7 +148,7 @@ func TestSupervisorKillsWhatTheChildLeft(t *testing.T) {
 	dir := t.TempDir()
 	readyFile := filepath.Join(dir, "ready")
 	signals := make(chan os.Signal, 1)
-	s := &supervisor{exe: os.Args[0], args: []string{"-f", filepath.Join(dir, "sync.c1z")},
+	s := &supervisor{exe: os.Args[0], args: []string{"-f", filepath.Join(dir, "sync.c1z")}, flags: runFlags{file: filepath.Join(dir, "sync.c1z")},
 		env:    append(cleanEnv(), "TMPDIR="+dir, fakeChildEnv+"=grandchild", fakeReadyEnv+"="+readyFile),
 		stderr: &syncBuffer{}, signals: signals, grace: 200 * time.Millisecond}
 	go func() {
@@ -148,54 +182,12 @@ func TestSupervisorRefusesUnwritableOutput(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for _, file := range []string{filepath.Join(dir, "missing", "sync.c1z"), dir} {
-		s := &supervisor{exe: "/nonexistent", args: []string{"-f", file}, env: cleanEnv(), stderr: &syncBuffer{}}
+		s := &supervisor{exe: "/nonexistent", args: []string{"-f", file}, flags: runFlags{file: file}, env: cleanEnv(), stderr: &syncBuffer{}}
 		if code := s.run(); code != exitInvalidArgument {
 			t.Errorf("-f %s: exit %d, want %d", file, code, exitInvalidArgument)
 		}
 		if got := s.stderr.(*syncBuffer).String(); !strings.Contains(got, "cannot write the sync file") {
 			t.Errorf("-f %s: %q", file, got)
 		}
-	}
-}
-
-// TestSupervisorRefusesLogLevelAboveError: such a level would hide the
-// failure line the exit status is decided from.
-func TestSupervisorRefusesLogLevelAboveError(t *testing.T) {
-	t.Parallel()
-	for _, args := range [][]string{{"--log-level", "fatal"}, {"--log-level=PANIC"}} {
-		s := &supervisor{exe: "/nonexistent", args: args, env: cleanEnv(), stderr: &syncBuffer{}}
-		if code := s.run(); code != exitInvalidArgument {
-			t.Errorf("%v: exit %d, want %d", args, code, exitInvalidArgument)
-		}
-		if got := s.stderr.(*syncBuffer).String(); !strings.Contains(got, "use error or lower") {
-			t.Errorf("%v: %q", args, got)
-		}
-	}
-	env := append(cleanEnv(), "BATON_LOG_LEVEL=dpanic")
-	if code := (&supervisor{exe: "/nonexistent", env: env, stderr: &syncBuffer{}}).run(); code != exitInvalidArgument {
-		t.Errorf("BATON_LOG_LEVEL=dpanic: exit %d, want %d", code, exitInvalidArgument)
-	}
-}
-
-func TestSupervised(t *testing.T) {
-	t.Parallel()
-	none := func(string) string { return "" }
-	for args, want := range map[string]bool{
-		"":                                     true,
-		"-f x.c1z --workers 4":                 true,
-		"--help":                               false,
-		"--version":                            false,
-		"capabilities":                         false,
-		"config":                               false,
-		"lambda":                               false,
-		"--log-level debug _connector-service": false,
-		"health-check --endpoint live":         false,
-	} {
-		if got := supervised(strings.Fields(args), none); got != want {
-			t.Errorf("supervised(%q) = %v, want %v", args, got, want)
-		}
-	}
-	if supervised(nil, func(k string) string { return map[string]string{childEnv: "1"}[k] }) {
-		t.Errorf("the supervised child supervises again")
 	}
 }

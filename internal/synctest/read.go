@@ -127,3 +127,23 @@ func SortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// HasFinishedSync reports whether the c1z at path holds a finished sync. An
+// interrupted sync is saved unfinished (the next run resumes it): false.
+func HasFinishedSync(ctx context.Context, path string) (bool, error) {
+	tmp, err := os.MkdirTemp("", "c1z-read-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(tmp)
+	store, err := dotc1z.NewStore(ctx, path, dotc1z.WithReadOnly(true), dotc1z.WithTmpDir(tmp))
+	if err != nil {
+		return false, fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer store.Close(ctx)
+	run, err := store.SyncMeta().LatestFinishedSyncOfAnyType(ctx)
+	if err != nil {
+		return false, err
+	}
+	return run != nil, nil
+}

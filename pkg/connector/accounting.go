@@ -197,6 +197,10 @@ func (r countedActions) RegisterAction(ctx context.Context, name string, schema 
 func (r countedActions) count(h actions.ActionHandler) actions.ActionHandler {
 	return func(ctx context.Context, args *structpb.Struct) (*structpb.Struct, annotations.Annotations, error) {
 		defer r.c.enter("")()
-		return h(ctx, args)
+		rv, annos, err := h(ctx, args)
+		if err != nil && r.c.actionFailed != nil {
+			r.c.actionFailed(err)
+		}
+		return rv, annos, err
 	}
 }

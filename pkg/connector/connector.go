@@ -33,12 +33,13 @@ type Connector struct {
 	members  *memberIndex
 	prefetch *teamPrefetch
 
-	syncBoards   bool       // --sync-boards: boards and projects (board.go, project.go)
-	teamSettings bool       // --sync-team-settings: each team's sharing policy (team_settings.go)
-	classify     bool       // --sync-board-classification: each board's label (classification.go)
-	noPrefetch   bool       // no team pages fetched ahead (see WithoutPrefetch)
-	noTeamGroups bool       // no user groups attached to teams (see WithTeamGroups)
-	scopes       syncScopes // every per-sync cache, one scope per sync id (scope.go)
+	syncBoards   bool        // --sync-boards: boards and projects (board.go, project.go)
+	teamSettings bool        // --sync-team-settings: each team's sharing policy (team_settings.go)
+	classify     bool        // --sync-board-classification: each board's label (classification.go)
+	noPrefetch   bool        // no team pages fetched ahead (see WithoutPrefetch)
+	noTeamGroups bool        // no user groups attached to teams (see WithTeamGroups)
+	scopes       syncScopes  // every per-sync cache, one scope per sync id (scope.go)
+	actionFailed func(error) // told of each failed action (see WithActionFailures)
 
 	workers  int          // the SDK's sync worker count (see WithWorkers)
 	active   atomic.Int32 // SDK calls inside the connector now (see enter)

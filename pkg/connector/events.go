@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,6 +71,45 @@ type feedState struct {
 	After  time.Time `json:"a"`
 	Before time.Time `json:"b,omitzero"`
 	Cursor string    `json:"c,omitempty"`
+	// The newest entry read so far (Miro returns entries oldest first): its
+	// time and the ids read at that time. An entry not newer is one already
+	// read and is dropped, so an entry id gives one event, and a page that
+	// repeats earlier entries brings nothing new.
+	Mark    time.Time `json:"m,omitzero"`
+	MarkIDs []string  `json:"i,omitempty"`
+	// Stalled counts the pages in a row that brought no new entry although
+	// Miro announced more: cursors that go round in a circle (c1, c2, c1 …)
+	// or new cursors over the same entries. maxStalled such pages end the
+	// feed with an error instead of a loop.
+	Stalled int `json:"s,omitempty"`
+}
+
+// maxStalled is how many pages in a row may bring nothing new before the feed
+// gives up; maxMarkIDs bounds the ids kept for one millisecond.
+const (
+	maxStalled = 5
+	maxMarkIDs = 200
+)
+
+// futureSlack is how far ahead of this clock a window may start or end: a
+// token or start further ahead was not issued by this feed (or the clock is
+// badly wrong), and would return nothing, silently, until then.
+const futureSlack = 24 * time.Hour
+
+// fresh reports whether an entry is newer than the mark, and moves the mark.
+func (s *feedState) fresh(ae *miro.AuditEvent) bool {
+	at := ae.CreatedAt.UTC()
+	switch {
+	case at.After(s.Mark):
+		s.Mark, s.MarkIDs = at, []string{ae.ID}
+		return true
+	case at.Equal(s.Mark) && !slices.Contains(s.MarkIDs, ae.ID):
+		if len(s.MarkIDs) < maxMarkIDs {
+			s.MarkIDs = append(s.MarkIDs, ae.ID)
+		}
+		return true
+	}
+	return false
 }
 
 const tokenPrefix = "m1."
@@ -92,7 +132,7 @@ func decodeFeedState(tok string) (feedState, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, err
 	}
-	if s.After.IsZero() || (!s.Before.IsZero() && !s.Before.After(s.After) && s.Cursor != "") {
+	if s.After.IsZero() || (!s.Before.IsZero() && !s.Before.After(s.After) && s.Cursor != "") || s.Stalled < 0 {
 		return s, errors.New("inconsistent window")
 	}
 	return s, nil
@@ -113,10 +153,19 @@ func (f *auditFeed) ListEvents(ctx context.Context, earliest *timestamppb.Timest
 			return nil, nil, nil, status.Errorf(codes.InvalidArgument,
 				"the event feed cursor was not issued by this connector's %s feed (%v): start again with --event-feed-start-at instead", AuditFeedID, err)
 		}
+		if limit := now.Add(futureSlack); st.After.After(limit) || st.Before.After(limit) {
+			return nil, nil, nil, status.Errorf(codes.InvalidArgument,
+				"the event feed cursor reads from %s, in the future: it was not issued by this connector's %s feed; start again with --event-feed-start-at instead",
+				st.After.UTC().Format(time.RFC3339), AuditFeedID)
+		}
 	} else {
 		st.After, requested = now.Add(-miro.AuditLogRetention), false
 		if earliest != nil && earliest.IsValid() {
 			st.After, requested = earliest.AsTime(), true
+		}
+		if st.After.After(now.Add(futureSlack)) {
+			return nil, nil, nil, status.Errorf(codes.InvalidArgument,
+				"the event feed's start %s is in the future: nothing can have happened yet", st.After.UTC().Format(time.RFC3339))
 		}
 	}
 	st.After = st.After.UTC()
@@ -157,10 +206,18 @@ func (f *auditFeed) ListEvents(ctx context.Context, earliest *timestamppb.Timest
 		l.Debug("skipping an audit-log entry that cannot be read", zap.String("reason", m))
 	}
 	events := make([]*v2.Event, 0, len(page.Events))
+	progressed := false
 	for i := range page.Events {
 		ae := &page.Events[i]
 		if !ae.CreatedAt.IsZero() && (ae.CreatedAt.Before(st.After) || !ae.CreatedAt.Before(st.Before)) {
 			continue // the millisecond Miro was asked for beyond the window: another window's
+		}
+		if ae.ID != "" && !ae.CreatedAt.IsZero() {
+			if !st.fresh(ae) {
+				skipped.add("already read")
+				continue
+			}
+			progressed = true
 		}
 		ev, reason := mapAuditEvent(ae)
 		if ev == nil {
@@ -173,9 +230,19 @@ func (f *auditFeed) ListEvents(ctx context.Context, earliest *timestamppb.Timest
 	if len(skipped) > 0 {
 		l.Debug("audit-log events skipped on this page", zap.Any("by_reason", map[string]int(skipped)))
 	}
-	next := feedState{After: st.Before} // the next window starts where this one ends
+	stalled := 0
+	if page.Cursor != "" && !progressed {
+		stalled = st.Stalled + 1
+		if stalled >= maxStalled {
+			return nil, nil, annos, status.Errorf(codes.Internal,
+				"reading Miro's audit log: %d pages in a row brought no entry not already read although Miro announced more "+
+					"(its cursors go round in a circle); stopping here instead of looping forever", stalled)
+		}
+	}
+	// The next window starts where this one ends.
+	next := feedState{After: st.Before, Mark: st.Mark, MarkIDs: st.MarkIDs}
 	if page.Cursor != "" {
-		next = feedState{After: st.After, Before: st.Before, Cursor: page.Cursor}
+		next = feedState{After: st.After, Before: st.Before, Cursor: page.Cursor, Mark: st.Mark, MarkIDs: st.MarkIDs, Stalled: stalled}
 	}
 	return events, &pagination.StreamState{Cursor: next.encode(), HasMore: page.Cursor != ""}, annos, nil
 }

@@ -46,3 +46,11 @@ func WithBoardClassification(on bool) Option {
 func WithWorkers(n int) Option {
 	return func(c *Connector) { c.workers = max(n, 1) }
 }
+
+// WithActionFailures calls report with the error of each action that fails.
+// The SDK hands a failed action's error on only as text (a FAILED status
+// with an "error" field), so its gRPC code would be lost: baton-miro's main
+// records it for the exit status of a one-shot --invoke-action.
+func WithActionFailures(report func(error)) Option {
+	return func(c *Connector) { c.actionFailed = report }
+}

@@ -3,6 +3,8 @@ package connector
 import (
 	"context"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	configv1 "github.com/conductorone/baton-sdk/pb/c1/config/v1"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -103,6 +105,11 @@ func (b *userBuilder) updateProfile(ctx context.Context, args *structpb.Struct) 
 	if _, err := c.scimMember(ctx, userID, doing); err != nil {
 		return nil, nil, err
 	}
+	if manager != "" {
+		if err := c.checkManager(ctx, userID, manager, doing); err != nil {
+			return nil, nil, err
+		}
+	}
 	cur, _, err := c.client.GetSCIMUser(ctx, userID)
 	if miro.IsNotFound(err) {
 		return nil, nil, c.scimLost(ctx, userID, doing, err)
@@ -122,12 +129,46 @@ func (b *userBuilder) updateProfile(ctx context.Context, args *structpb.Struct) 
 	return actions.NewReturnValues(true, actions.NewBoolReturnField("already_up_to_date", false)), rateLimitAnnotations(resp), nil
 }
 
+// checkManager refuses a manager who is the user themself or not a member
+// of the organization: Miro's SCIM API stores any value it is sent.
+func (c *Connector) checkManager(ctx context.Context, userID, manager, doing string) error {
+	if manager == userID {
+		return status.Errorf(codes.InvalidArgument, "%s: the %s argument names the user themself", doing, argManager)
+	}
+	if manager == "." || manager == ".." || strings.ContainsAny(manager, "/?#%") {
+		return status.Errorf(codes.InvalidArgument, "%s: the %s argument (%s) is not a Miro member id", doing, argManager, manager)
+	}
+	_, found, err := c.readMember(ctx, manager)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return status.Errorf(codes.InvalidArgument, "%s: the %s argument names %s, who is not a member of the Miro organization",
+			doing, argManager, manager)
+	}
+	return nil
+}
+
+// controlChar refuses a value with a control character (NUL, ESC, a
+// newline, …), naming the argument: Miro stores what it is sent.
+func controlChar(arg, v, doing string) error {
+	if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(v[i:])
+		return status.Errorf(codes.InvalidArgument, "%s: the %s argument holds a control character (%U at byte %d)",
+			doing, arg, r, i)
+	}
+	return nil
+}
+
 // profileArgs reads the attributes asked for (by argument name) and the
 // manager's id; at least one is required.
 func profileArgs(args *structpb.Struct, doing string) (map[string]string, string, error) {
 	want := map[string]string{}
 	for _, a := range profileAttrs {
 		if v, ok := actions.GetStringArg(args, a.arg); ok && strings.TrimSpace(v) != "" {
+			if err := controlChar(a.arg, v, doing); err != nil {
+				return nil, "", err
+			}
 			want[a.arg] = strings.TrimSpace(v)
 		}
 	}
@@ -140,6 +181,9 @@ func profileArgs(args *structpb.Struct, doing string) (map[string]string, string
 		manager = mid
 	} else if v, ok := actions.GetStringArg(args, argManager); ok {
 		manager = strings.TrimSpace(v)
+	}
+	if err := controlChar(argManager, manager, doing); err != nil {
+		return nil, "", err
 	}
 	if len(want) == 0 && manager == "" {
 		return nil, "", status.Errorf(codes.InvalidArgument, "%s: name at least one attribute to change", doing)
