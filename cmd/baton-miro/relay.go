@@ -105,6 +105,7 @@ func relayEntryTo(core zapcore.Core, line []byte, demote bool) {
 	}
 	var ent zapcore.Entry
 	var fields []zap.Field
+	grpcInternal := false // gRPC's own logging (grpc_zap marks it "grpc_log": true)
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -143,8 +144,17 @@ func relayEntryTo(core zapcore.Core, line []byte, demote bool) {
 				}
 			}
 		default:
+			if key == "grpc_log" && string(raw) == "true" {
+				grpcInternal = true
+			}
 			fields = append(fields, zap.Reflect(key, raw))
 		}
+	}
+	// gRPC's channel and transport chatter ([core] lines, a quarter of a
+	// default sync's log) is for debugging gRPC: below warn it shows only when
+	// the operator asked for debug.
+	if grpcInternal && ent.Level < zapcore.WarnLevel && !core.Enabled(zapcore.DebugLevel) {
+		return
 	}
 	if ent.Level >= zapcore.ErrorLevel && ent.Level < zapcore.DPanicLevel && demote {
 		ent.Level = zapcore.WarnLevel // cancellations are not errors
