@@ -18,6 +18,7 @@ var routeCredits = map[string]int{
 	"list_boards": 50, "get_board": 50, "list_board_members": 50, "get_board_member": 50, "list_board_groups": 50,
 	"list_projects": 50, "get_project": 50, "list_project_members": 50, "get_project_member": 50,
 	"list_project_groups": 50, "list_audit_logs": 100, "reset_sessions": 500,
+	"share_board_groups": 50, "share_project_groups": 50,
 }
 
 // CreditsFor returns the credits one call of route costs; 0 for unmetered routes (oauth_token, SCIM, unknown).

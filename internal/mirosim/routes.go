@@ -86,6 +86,8 @@ func (s *Server) routes() {
 	add("GET /v2/boards/{board}/members/{id}", "get_board_member", kindREST, scopeBoardsRead, s.getBoardMember)
 	add("GET /v2/orgs/{org}/boards/{board}/groups", "list_board_groups", kindREST, scopeGroupsRead+" "+scopeBoardsRead,
 		s.listBoardGroups)
+	add("POST /v2/orgs/{org}/boards/{board}/groups", "share_board_groups", kindREST, scopeGroupsWrite,
+		s.shareBoardGroups)
 	const pj = "/v2/orgs/{org}/teams/{team}/projects"
 	add("GET "+pj, "list_projects", kindREST, scopeProjectsRead, s.listProjects)
 	add("GET "+pj+"/{project}", "get_project", kindREST, scopeProjectsRead, s.getProject)
@@ -93,6 +95,8 @@ func (s *Server) routes() {
 	add("GET "+pj+"/{project}/members/{id}", "get_project_member", kindREST, scopeProjectsRead, s.getProjectMember)
 	add("GET /v2/orgs/{org}/projects/{project}/groups", "list_project_groups", kindREST,
 		scopeGroupsRead+" "+scopeProjectsRead, s.listProjectGroups)
+	add("POST /v2/orgs/{org}/projects/{project}/groups", "share_project_groups", kindREST, scopeGroupsWrite,
+		s.shareProjectGroups)
 	add("POST /v2/sessions/reset_all", "reset_sessions", kindREST, scopeSessionsDelete, s.resetSessions)
 	add("GET /v2/audit/logs", "list_audit_logs", kindREST, scopeAuditLogsRead, s.listAuditLogs)
 	add("GET /api/v1/scim/Users", "scim_list_users", kindSCIM, "", s.scimList)
