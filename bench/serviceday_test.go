@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +17,20 @@ import (
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
 )
+
+// buildReleaseBinary builds baton-miro as the releases and the image are built (.goreleaser.yaml, Dockerfile):
+// CGO_ENABLED=0, so no C allocator holds memory the Go runtime does not see.
+func buildReleaseBinary(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "baton-miro")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/baton-miro")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("building baton-miro: %v", err)
+	}
+	return bin
+}
 
 // proc is one process of the connector: its role and resident set.
 type proc struct {
@@ -99,7 +114,7 @@ func byRole(ps []proc) map[string]proc {
 // BenchmarkServiceDay runs a day of service-mode work in one process: 50 sync
 // tasks (every fifth a full sync, the others targeted syncs of a user, team,
 // user group, board or project in turn; SERVICE_TASKS changes the number) of a
-// 2,000-member org with boards, checking every upload exactly, then idles 2
+// 2,000-member org with boards, checking every upload exactly, with the binary built as released (no cgo), then idles 2
 // minutes (SERVICE_IDLE). It prints the resident set (VmRSS, and its anonymous
 // part) of every process of the connector after the first task, after the
 // last and after the idle time. GODEBUG=gctrace=1 is set on the service, so its
@@ -107,7 +122,7 @@ func byRole(ps []proc) map[string]proc {
 //
 //	go test -run '^$' -bench ServiceDay -benchtime 1x -timeout 30m ./bench/
 func BenchmarkServiceDay(b *testing.B) {
-	bin := buildBinary(b)
+	bin := buildReleaseBinary(b)
 	n := envInt("SERVICE_TASKS", 50)
 	idle := envDuration("SERVICE_IDLE", 2*time.Minute)
 	org := mirosim.Generate(freshGen(2_000, 200))
@@ -167,8 +182,36 @@ func BenchmarkServiceDay(b *testing.B) {
 			gc = append(gc, strings.TrimSpace(line))
 		}
 	}
-	fmt.Printf("\n%d gctrace lines; the last 12:\n", len(gc))
-	for _, l := range gc[max(0, len(gc)-12):] {
-		fmt.Println("  " + l)
+	// Each process numbers its collections 1, 2, 3, …: a line continues the sequence whose last number is one less.
+	type seq struct {
+		last, peak int
+		lastLine   string
+	}
+	var seqs []*seq
+	for _, l := range gc {
+		var num, before, mid, live int
+		if _, err := fmt.Sscanf(l, "gc %d", &num); err != nil {
+			continue
+		}
+		if k := strings.Index(l, " MB, "); k > 0 {
+			f := strings.Fields(l[:k])
+			_, _ = fmt.Sscanf(f[len(f)-1], "%d->%d->%d", &before, &mid, &live)
+		}
+		var cur *seq
+		for _, sq := range seqs {
+			if sq.last == num-1 {
+				cur = sq
+				break
+			}
+		}
+		if cur == nil {
+			cur = &seq{}
+			seqs = append(seqs, cur)
+		}
+		cur.last, cur.peak, cur.lastLine = num, max(cur.peak, before), l
+	}
+	fmt.Printf("\nGo heap per process (GODEBUG=gctrace=1; one sequence of collections per process):\n")
+	for _, sq := range seqs {
+		fmt.Printf("  %d collections, largest heap at a collection's start %d MB; last: %s\n", sq.last, sq.peak, sq.lastLine)
 	}
 }
