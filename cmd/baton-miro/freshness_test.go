@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -186,7 +185,7 @@ func mapsEqual(a, b map[simtest.Target]bool) bool {
 func keysOf(m map[simtest.Target]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
-		out = append(out, fmt.Sprint(k))
+		out = append(out, k.String())
 	}
 	sort.Strings(out)
 	return out
