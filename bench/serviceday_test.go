@@ -182,15 +182,18 @@ func BenchmarkServiceDay(b *testing.B) {
 			gc = append(gc, strings.TrimSpace(line))
 		}
 	}
-	// Each process numbers its collections 1, 2, 3, …: a line continues the sequence whose last number is one less.
+	// Each process numbers its collections 1, 2, 3, … and stamps them with the seconds since it started: a line
+	// continues the sequence whose last number is one less and whose last time is the closest before its own.
 	type seq struct {
 		last, peak int
+		at         float64
 		lastLine   string
 	}
 	var seqs []*seq
 	for _, l := range gc {
 		var num, before, mid, live int
-		if _, err := fmt.Sscanf(l, "gc %d", &num); err != nil {
+		var at float64
+		if _, err := fmt.Sscanf(l, "gc %d @%fs", &num, &at); err != nil {
 			continue
 		}
 		if k := strings.Index(l, " MB, "); k > 0 {
@@ -199,16 +202,15 @@ func BenchmarkServiceDay(b *testing.B) {
 		}
 		var cur *seq
 		for _, sq := range seqs {
-			if sq.last == num-1 {
+			if sq.last == num-1 && sq.at <= at && (cur == nil || sq.at > cur.at) {
 				cur = sq
-				break
 			}
 		}
 		if cur == nil {
 			cur = &seq{}
 			seqs = append(seqs, cur)
 		}
-		cur.last, cur.peak, cur.lastLine = num, max(cur.peak, before), l
+		cur.last, cur.at, cur.peak, cur.lastLine = num, at, max(cur.peak, before), l
 	}
 	fmt.Printf("\nGo heap per process (GODEBUG=gctrace=1; one sequence of collections per process):\n")
 	for _, sq := range seqs {
