@@ -78,14 +78,7 @@ func (s *Server) shareWithGroups(c *call, typ string, find func() (*[]GroupShare
 			} else {
 				*shares = append(*shares, GroupShare{GroupID: id, Role: in.Role})
 			}
-			ev := base
-			ev.At, ev.IP = s.now(), "127.0.0.1"
-			if t := s.team(base.TeamID); t != nil {
-				ev.TeamName = t.Name
-			}
-			ev.Details = map[string]any{"userGroupId": id, "role": in.Role}
-			s.adminActor(&ev)
-			s.audit.add(ev)
+			s.auditShare(base, id, in.Role)
 		}
 		sortShares(*shares)
 		data := make([]linkOut, 0, len(*shares))
