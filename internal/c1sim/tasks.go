@@ -51,6 +51,19 @@ type TaskState struct {
 // Done reports whether the connector finished the task (either way).
 func (t TaskState) Done() bool { return t.Status == Succeeded || t.Status == Failed }
 
+// Events decodes what a finished list-events task returned: the events, the
+// cursor to continue from and whether more are waiting.
+func (t TaskState) Events() (*v2.ListEventsResponse, error) {
+	if t.Status != Succeeded || t.Response == nil {
+		return nil, fmt.Errorf("c1sim: task %s (%s) is %s with no response", t.ID, t.Type, t.Status)
+	}
+	out := &v2.ListEventsResponse{}
+	if err := t.Response.UnmarshalTo(out); err != nil {
+		return nil, fmt.Errorf("c1sim: task %s: the response is not a ListEventsResponse: %w", t.ID, err)
+	}
+	return out, nil
+}
+
 type taskRecord struct {
 	task      *v1.Task
 	state     TaskState
@@ -160,6 +173,30 @@ func (s *Server) reapLocked() {
 // FullSync is a full sync task.
 func FullSync() *v1.Task {
 	return v1.Task_builder{SyncFull: v1.Task_SyncFullTask_builder{}.Build()}.Build()
+}
+
+// Target names one resource for a targeted sync: its type and id, and its
+// parent's type and id for a type whose resources live under a parent (a
+// project under its team); parentType and parentID empty otherwise.
+type Target struct {
+	Type, ID             string
+	ParentType, ParentID string
+}
+
+// TargetedSync is a full sync task narrowed to the targets
+// (targeted_sync_resources): the SDK runs it as a partial sync (Validate,
+// GetResource per target, then that resource's entitlements and grants) and
+// uploads a c1z holding only that partial sync.
+func TargetedSync(targets ...Target) *v1.Task {
+	rs := make([]*v2.Resource, 0, len(targets))
+	for _, t := range targets {
+		r := v2.Resource_builder{Id: v2.ResourceId_builder{ResourceType: t.Type, Resource: t.ID}.Build()}
+		if t.ParentType != "" || t.ParentID != "" {
+			r.ParentResourceId = v2.ResourceId_builder{ResourceType: t.ParentType, Resource: t.ParentID}.Build()
+		}
+		rs = append(rs, r.Build())
+	}
+	return v1.Task_builder{SyncFull: v1.Task_SyncFullTask_builder{TargetedSyncResources: rs}.Build()}.Build()
 }
 
 // Grant is a grant of entitlement to principal (both as a sync reported them).

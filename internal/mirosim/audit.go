@@ -81,6 +81,8 @@ var SimulatedAuditEvents = map[string]string{
 	"user_group_member_added":   "user_groups",
 	"user_group_member_removed": "user_groups",
 	"company_logo_changed":      "administration",
+	"board_shared_with_group":   "boards",
+	"project_shared_with_group": "projects",
 }
 
 type auditLog struct {

@@ -354,7 +354,7 @@ func (s *Server) removeProjectMember(c *call) {
 
 // shareWithGroups sets the share role of each group in the body on the board or project find returns (nil =
 // not found, answered 400) and answers the first share.
-func (s *Server) shareWithGroups(c *call, typ, what string, find func() *[]GroupShare) {
+func (s *Server) shareWithGroups(c *call, typ, what string, find func() *[]GroupShare, audit func() AuditEvent) {
 	var in struct {
 		UserGroupIDs []string `json:"userGroupIds"`
 		Role         string   `json:"role"`
@@ -387,6 +387,7 @@ func (s *Server) shareWithGroups(c *call, typ, what string, find func() *[]Group
 			} else {
 				*shares = slices.Insert(*shares, i, GroupShare{GroupID: id, Role: in.Role})
 			}
+			s.auditShare(audit(), id, in.Role)
 		}
 		return c.reply(http.StatusOK, linkOut{ID: in.UserGroupIDs[0], Role: in.Role, Type: typ})
 	})
@@ -428,7 +429,10 @@ func (s *Server) projectShares(c *call) func() *[]GroupShare {
 }
 
 func (s *Server) shareBoardGroups(c *call) {
-	s.shareWithGroups(c, "board-user-group", "Board "+c.r.PathValue("board"), s.boardShares(c))
+	s.shareWithGroups(c, "board-user-group", "Board "+c.r.PathValue("board"), s.boardShares(c), func() AuditEvent {
+		b := s.board(c.r.PathValue("board"))
+		return AuditEvent{Event: "board_shared_with_group", Category: "boards", ObjectID: b.ID, ObjectName: b.Name, TeamID: b.TeamID}
+	})
 }
 
 func (s *Server) unshareBoardGroup(c *call) {
@@ -436,7 +440,10 @@ func (s *Server) unshareBoardGroup(c *call) {
 }
 
 func (s *Server) shareProjectGroups(c *call) {
-	s.shareWithGroups(c, "project-user-group", "Project "+c.r.PathValue("project"), s.projectShares(c))
+	s.shareWithGroups(c, "project-user-group", "Project "+c.r.PathValue("project"), s.projectShares(c), func() AuditEvent {
+		p := s.project(c.r.PathValue("project"))
+		return AuditEvent{Event: "project_shared_with_group", Category: "projects", ObjectID: p.ID, ObjectName: p.Name, TeamID: p.TeamID}
+	})
 }
 
 func (s *Server) unshareProjectGroup(c *call) {

@@ -46,9 +46,10 @@ type Connector struct {
 	orgSize  atomic.Int64 // org members SCIM counts (guests left out), from Validate; 0 = unknown
 	lastExit atomic.Int64 // when an SDK call last returned, Unix nanoseconds
 
-	mu    sync.Mutex
-	orgID string             // from the token context; fixed for a token
-	org   *miro.Organization // from the latest Validate, reused for license seats
+	mu         sync.Mutex
+	orgID      string             // from the token context; fixed for a token
+	orgChecked bool               // a Validate of this process has read the organization (and SCIM)
+	org        *miro.Organization // that reading, until a sync uses it for license seats (organization)
 }
 
 var _ connectorbuilder.ConnectorBuilderV2 = (*Connector)(nil)
@@ -191,22 +192,45 @@ func (c *Connector) Metadata(_ context.Context) (*v2.ConnectorMetadata, error) {
 	}.Build(), nil
 }
 
-// Validate checks the token with two cheap calls: the token context (which
-// names the organization) and the organization itself, which needs the
-// Company Admin right, the Enterprise plan and the organizations:read scope.
-// With a SCIM token it also reads one SCIM user to check that token.
+// Validate runs at the start of every sync (full or targeted), at service
+// start and on every /health probe, so it must cost next to nothing:
+//
+//   - every time, the token context (GET /v1/oauth-token: no credit level of
+//     its own, at most Level 1): a revoked or wrong token fails here, as does a
+//     token that belongs to no organization;
+//   - once per process, the organization (GET /v2/orgs/{org}, Level 3, 500
+//     credits) and, with a SCIM token, one SCIM user: these catch a user who is
+//     not a Company Admin, an org not on Enterprise, a missing
+//     organizations:read scope and a wrong SCIM token before the first sync
+//     makes any other call. The first full sync uses that reading for license
+//     seats; every later full sync reads the organization again where it needs
+//     it (licenses, organization()) and pages org members (the same Level 3,
+//     organizations:read, Company Admin and Enterprise gates), so a right lost
+//     later fails that sync with the same message. A targeted sync reads only
+//     its resource, whose own calls pass the same gates.
+//
+// A reading that failed is not kept: the next Validate reads again.
 func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, error) {
-	orgID, err := c.OrgID(ctx)
+	tc, resp, err := c.client.TokenContext(ctx)
 	if err != nil {
-		return nil, err
+		return nil, explain(err, "checking the Miro access token")
 	}
-	org, resp, err := c.client.GetOrganization(ctx, orgID)
+	if tc.Organization == nil || tc.Organization.ID == "" {
+		return nil, errNoOrganization
+	}
+	c.mu.Lock()
+	if c.orgID == "" {
+		c.orgID = tc.Organization.ID
+	}
+	checked := c.orgChecked
+	c.mu.Unlock()
+	if checked {
+		return rateLimitAnnotations(resp), nil
+	}
+	org, resp, err := c.client.GetOrganization(ctx, tc.Organization.ID)
 	if err != nil {
 		return nil, explain(err, "reading the Miro organization")
 	}
-	c.mu.Lock()
-	c.org = org
-	c.mu.Unlock()
 	if c.client.HasSCIM() {
 		// A wrong SCIM token would otherwise surface only at the first provisioning request.
 		users, _, err := c.client.ListSCIMUsers(ctx, 1, 1, "")
@@ -216,8 +240,15 @@ func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, erro
 		// The org's size, for the member walk's expected end (progress.go).
 		c.orgSize.Store(int64(users.TotalResults))
 	}
+	c.mu.Lock()
+	c.org, c.orgChecked = org, true
+	c.mu.Unlock()
 	return rateLimitAnnotations(resp), nil
 }
+
+var errNoOrganization = status.Error(codes.FailedPrecondition,
+	"the Miro access token does not belong to an organization: install the app in a Miro Enterprise organization "+
+		"(as a Company Admin) and use that installation's token in --miro-access-token")
 
 // OrgID returns the id of the organization the token belongs to, asking Miro once.
 func (c *Connector) OrgID(ctx context.Context) (string, error) {
@@ -232,9 +263,7 @@ func (c *Connector) OrgID(ctx context.Context) (string, error) {
 		return "", explain(err, "checking the Miro access token")
 	}
 	if tc.Organization == nil || tc.Organization.ID == "" {
-		return "", status.Error(codes.FailedPrecondition,
-			"the Miro access token does not belong to an organization: install the app in a Miro Enterprise organization "+
-				"(as a Company Admin) and use that installation's token in --miro-access-token")
+		return "", errNoOrganization
 	}
 	c.mu.Lock()
 	c.orgID = tc.Organization.ID
@@ -242,10 +271,14 @@ func (c *Connector) OrgID(ctx context.Context) (string, error) {
 	return tc.Organization.ID, nil
 }
 
-// organization returns the organization read by the latest Validate, or reads it.
+// organization returns the organization for a full sync's license seats: the
+// reading of the process's first Validate if no sync has used it yet (the
+// first sync of a process reads the organization once, as before), else a
+// fresh reading, so every full sync sees the seats of its own time.
 func (c *Connector) organization(ctx context.Context) (*miro.Organization, *miro.Response, error) {
 	c.mu.Lock()
 	org := c.org
+	c.org = nil
 	c.mu.Unlock()
 	if org != nil {
 		return org, nil, nil
@@ -258,8 +291,5 @@ func (c *Connector) organization(ctx context.Context) (*miro.Organization, *miro
 	if err != nil {
 		return nil, resp, explain(err, "reading the Miro organization")
 	}
-	c.mu.Lock()
-	c.org = org
-	c.mu.Unlock()
 	return org, resp, nil
 }

@@ -219,7 +219,7 @@ func (f *auditFeed) ListEvents(ctx context.Context, earliest *timestamppb.Timest
 			}
 			progressed = true
 		}
-		ev, reason := mapAuditEvent(ae)
+		ev, reason := f.mapEvent(ae)
 		if ev == nil {
 			skipped.add(reason)
 			l.Debug("skipping an audit-log event", zap.String("event", ae.Event), zap.String("id", ae.ID), zap.String("reason", reason))
@@ -269,6 +269,8 @@ const (
 	actUser                           // a change of the user in object
 	actGroup                          // a change of the user group in object
 	actGroupMember                    // a membership of details.userId in the group in object
+	actBoard                          // a change of the board in object (its sharing)
+	actProject                        // a change of the project in object, under the team in context.team
 )
 
 // auditNames maps the event names the feed knows. Miro publishes no catalogue:
@@ -299,6 +301,8 @@ var auditNames = map[string]auditAction{
 	"user_group_deleted":        actGroup,
 	"user_group_member_added":   actGroupMember,
 	"user_group_member_removed": actGroupMember,
+	"board_shared_with_group":   actBoard,
+	"project_shared_with_group": actProject,
 }
 
 // classifyUnknown guesses what an event name the feed does not know is about,
@@ -366,6 +370,10 @@ func mapAuditEvent(ae *miro.AuditEvent) (*v2.Event, string) {
 		return changeEvent(ev, userResourceType, ae.Object.ID)
 	case actGroup:
 		return changeEvent(ev, userGroupResourceType, ae.Object.ID)
+	case actBoard:
+		return changeEvent(ev, boardResourceType, ae.Object.ID)
+	case actProject:
+		return projectChangeEvent(ev, ae)
 	case actGroupMember:
 		uid, _ := details["userId"].(string)
 		if uid == "" || ae.Object.ID == "" {
