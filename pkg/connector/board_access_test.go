@@ -75,7 +75,7 @@ type accessEnv struct {
 
 func newAccessEnv(t *testing.T, so mirosim.Options) *accessEnv {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	t.Cleanup(cancel)
 	so.Token, so.Credits = simToken, -1
 	sim := mirosim.New(accessOrg(), so)
@@ -447,7 +447,7 @@ func TestAccessRefusedByMiro(t *testing.T) {
 // for one call per board plus one for the org; without it, no call; with
 // classification off in the org, only the org's call.
 func TestBoardClassificationSync(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	gen := mirosim.GenOptions{Seed: 11, Users: 200, Teams: 10, Groups: 4, Boards: true, Classification: true}
 	cases := []struct {

@@ -1,12 +1,10 @@
 package connector_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -31,7 +29,7 @@ var shareRoutes = []string{"list_board_groups", "list_project_groups"}
 func TestSyncBoardGroupShares(t *testing.T) {
 	for _, workers := range []int{1, 4} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			ctx, cancel := syncContext(t)
 			defer cancel()
 			sim, org := startSim(t, shareGen, mirosim.Options{Credits: -1})
 			got, err := simtest.SyncAndReadWith(ctx, sim, simToken, filepath.Join(t.TempDir(), "sync.c1z"), workers, withBoards())
@@ -72,7 +70,7 @@ func TestSyncBoardGroupShares(t *testing.T) {
 // the boards and projects sync without their group shares: not one share
 // call, one warning about user groups, the rest exact.
 func TestSyncBoardGroupSharesScopeMissing(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	scopes := []string{"organizations:read", "organizations:teams:read", "boards:read", "projects:read"}
 	sim, org := startSim(t, shareGen, mirosim.Options{Credits: -1, Scopes: scopes})

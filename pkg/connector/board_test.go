@@ -29,7 +29,7 @@ func withBoards() []connector.Option { return []connector.Option{connector.WithS
 func TestSyncBoards(t *testing.T) {
 	for _, workers := range []int{1, 4} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			ctx, cancel := syncContext(t)
 			defer cancel()
 			sim, org := startSim(t, boardGen, mirosim.Options{Credits: -1})
 			requireBoardSkew(t, org)
@@ -114,7 +114,7 @@ func requireBoardDetails(t *testing.T, got *synctest.Contents, org *mirosim.Org)
 // not registered and not one board or project call is made, even when the
 // org has boards.
 func TestSyncBoardsOff(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	sim, org := startSim(t, boardGen, mirosim.Options{Credits: -1})
 	got, err := simtest.SyncAndRead(ctx, sim, simToken, filepath.Join(t.TempDir(), "sync.c1z"), 4)
@@ -149,7 +149,7 @@ func TestSyncBoardsMalformedPages(t *testing.T) {
 	}
 	for name, mal := range cases {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			ctx, cancel := syncContext(t)
 			defer cancel()
 			sim, org := startSim(t, boardGen, mirosim.Options{Credits: -1, Faults: mirosim.Faults{Malformed: mal}})
 			got, err := simtest.SyncAndReadWith(ctx, sim, simToken, filepath.Join(t.TempDir(), "sync.c1z"), 2, withBoards())

@@ -34,7 +34,7 @@ func startSim(t *testing.T, gen mirosim.GenOptions, opts mirosim.Options) (*miro
 func TestSyncExactOrg(t *testing.T) {
 	for _, workers := range []int{1, 4} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			ctx, cancel := syncContext(t)
 			defer cancel()
 			sim, org := startSim(t, mirosim.GenOptions{Seed: 42, Users: 1000, Teams: 100}, mirosim.Options{Credits: -1})
 			requireSkew(t, org)
@@ -56,7 +56,7 @@ func TestSyncExactOrg(t *testing.T) {
 func TestSyncStaysWithinWorkers(t *testing.T) {
 	for _, workers := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			ctx, cancel := syncContext(t)
 			defer cancel()
 			// Latency makes calls overlap where the connector lets them.
 			sim, org := startSim(t, mirosim.GenOptions{Seed: 42, Users: 1000, Teams: 100}, mirosim.Options{Credits: -1, Latency: 5 * time.Millisecond})
@@ -151,4 +151,15 @@ func requireBudgetParts(t *testing.T, sim *mirosim.Server, org *mirosim.Org, par
 			t.Errorf("route %s: %d calls, budget %d", route, got[route], n)
 		}
 	}
+}
+
+// syncContext is the context of a test's syncs: it ends with the test run's
+// own deadline (go test -timeout), not an arbitrary wall-clock budget, so a
+// loaded machine makes a test slower, never a failure; a hung sync still ends
+// the run with its goroutines dumped.
+func syncContext(t *testing.T) (context.Context, context.CancelFunc) {
+	if d, ok := t.Deadline(); ok {
+		return context.WithDeadline(context.Background(), d)
+	}
+	return context.WithCancel(context.Background())
 }

@@ -48,7 +48,7 @@ func readFeed(ctx context.Context, t *testing.T, srv types.ConnectorServer, star
 // wait: every sign-in in the window is one usage event, per user exactly as many as the log holds; ids are
 // unique; calls are ⌈events ÷ 100⌉; no 429. The feed is listed with its event types.
 func TestAuditFeedCounts(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	// 500 credits a 1 s window: five Level-2 calls, then the pacer must wait for the reset.
 	sim := mirosim.New(mirosim.Generate(mirosim.GenOptions{Seed: 9, Users: 400, Teams: 25, Groups: 5}),
@@ -168,7 +168,7 @@ func TestAuditFeedSeesProvisioning(t *testing.T) {
 // TestAuditFeedScopeMissing: without auditlogs:read the feed fails at once (one call) naming the scope and
 // the setup guide's step; a sync with the same token is unaffected.
 func TestAuditFeedScopeMissing(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	org := mirosim.Generate(mirosim.GenOptions{Seed: 3, Users: 200, Teams: 12, Groups: 3})
 	want := org.Clone()

@@ -29,7 +29,7 @@ func TestSyncSurvivesTransientFaults(t *testing.T) {
 	for _, rate := range []float64{0.05, 0.20} {
 		for _, workers := range []int{1, 4} {
 			t.Run(fmt.Sprintf("rate=%.2f/workers=%d", rate, workers), func(t *testing.T) {
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+				ctx, cancel := syncContext(t)
 				defer cancel()
 				sim, org := startSim(t, mirosim.GenOptions{Seed: 21, Users: 400, Teams: 40},
 					mirosim.Options{Credits: -1, Faults: mirosim.Faults{Rate: rate, Kinds: allTransient, Seed: int64(workers), SlowDelay: 2 * time.Second}})
@@ -170,7 +170,7 @@ func TestSyncUnderRateLimitAndFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 users")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	gen := mirosim.GenOptions{Seed: 25, Users: 10_000, Teams: 1_000}
 	credits := simtest.MinCredits(mirosim.Generate(gen)) / 4

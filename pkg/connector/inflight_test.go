@@ -1,7 +1,6 @@
 package connector_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,7 +17,7 @@ import (
 // --workers), keeps four calls in flight, never more (issue 15: 1 in flight).
 func TestUserGroupSyncKeepsWorkersBusy(t *testing.T) {
 	const workers = 4
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	sim, _ := startSim(t, mirosim.GenOptions{Seed: 5, Users: 200, Teams: 4, Groups: 40},
 		mirosim.Options{Credits: -1, Latency: 10 * time.Millisecond})

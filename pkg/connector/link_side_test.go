@@ -1,11 +1,9 @@
 package connector_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
@@ -30,7 +28,7 @@ func TestSyncLinksFromTheCheaperSide(t *testing.T) {
 	for _, tc := range cases {
 		for _, workers := range []int{1, 4} {
 			t.Run(fmt.Sprintf("%s workers=%d", tc.name, workers), func(t *testing.T) {
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+				ctx, cancel := syncContext(t)
 				defer cancel()
 				sim, org := startSim(t, tc.gen, mirosim.Options{Credits: -1})
 				got, err := simtest.SyncAndRead(ctx, sim, simToken, filepath.Join(t.TempDir(), "sync.c1z"), workers)
@@ -61,7 +59,7 @@ func TestSyncLinksFromTheCheaperSide(t *testing.T) {
 func TestSyncWithAFailingSessionStore(t *testing.T) {
 	for _, every := range []int{9, 13} {
 		t.Run(fmt.Sprintf("every %d calls", every), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			ctx, cancel := syncContext(t)
 			defer cancel()
 			sim, org := startSim(t, mirosim.GenOptions{Seed: 97, Users: 300, Teams: 60, Groups: 20, Boards: true, GroupShares: true},
 				mirosim.Options{Credits: -1, SCIMToken: "scim-secret"})

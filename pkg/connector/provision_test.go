@@ -87,7 +87,7 @@ func newProvEnv(t *testing.T, withSCIM bool) *provEnv {
 // change to the client's options (its API URL, say).
 func newProvEnvWith(t *testing.T, withSCIM bool, so mirosim.Options, tweak func(*miro.Options)) *provEnv {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	t.Cleanup(cancel)
 	so.Token, so.SCIMToken, so.Credits = simToken, provSCIMToken, -1
 	sim := mirosim.New(provisioningOrg(), so)

@@ -1,7 +1,6 @@
 package connector_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 // 429s, the exact org and the exact call count: the pacer waits for resets
 // instead of being throttled.
 func TestSyncWithinCreditBudget(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	gen := mirosim.GenOptions{Seed: 11, Users: 600, Teams: 60}
 	org := mirosim.Generate(gen)
@@ -54,7 +53,7 @@ func TestSyncWithinCreditBudget(t *testing.T) {
 // sync still produces the exact org with no call beyond the budget except the
 // throttled ones.
 func TestSyncAfterForced429(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	sim, want := startSim(t, mirosim.GenOptions{Seed: 12, Users: 500, Teams: 80}, mirosim.Options{Credits: 1_000_000, Window: 2 * time.Second})
 	conn, client, err := simtest.NewConnectorWith(sim, simToken, []connector.Option{connector.WithWorkers(4)})

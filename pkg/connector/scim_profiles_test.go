@@ -1,10 +1,8 @@
 package connector_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
@@ -16,7 +14,7 @@ import (
 // name and HR attributes from one pass over SCIM pages of 1,000; guests and
 // external users keep their email. The REST budget is unchanged.
 func TestSyncEnrichesFromSCIM(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	sim, org := startSim(t, mirosim.GenOptions{Seed: 31, Users: 2500, Teams: 40}, mirosim.Options{Credits: -1, SCIMToken: "scim-secret"})
 	got, err := simtest.SyncAndRead(ctx, sim, simToken, filepath.Join(t.TempDir(), "sync.c1z"), 4,

@@ -1,11 +1,9 @@
 package connector_test
 
 import (
-	"context"
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
@@ -17,7 +15,7 @@ import (
 // team; the rest of the c1z and the calls are exact. Without the flag not one
 // settings call is made.
 func TestSyncTeamSettings(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	gen := mirosim.GenOptions{Seed: 94, Users: 300, Teams: 25, Groups: 5, TeamSettings: true}
 	sim, org := startSim(t, gen, mirosim.Options{Credits: -1})

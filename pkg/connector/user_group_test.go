@@ -41,7 +41,7 @@ var groupRoutes = []string{"list_groups", "list_group_members", "list_team_group
 func TestSyncUserGroups(t *testing.T) {
 	for _, workers := range []int{1, 4} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			ctx, cancel := syncContext(t)
 			defer cancel()
 			sim, org := startSim(t, mirosim.GenOptions{Seed: 77, Users: 1200, Teams: 60, Groups: 150}, mirosim.Options{Credits: -1})
 			requireGroupSkew(t, org)
@@ -140,7 +140,7 @@ func TestSyncGroupsScopeMissing(t *testing.T) {
 	scopes := []string{"organizations:read", "organizations:teams:read", "organizations:teams:write", "boards:read", "projects:read"}
 	for _, workers := range []int{1, 4} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			ctx, cancel := syncContext(t)
 			defer cancel()
 			sim, org := startSim(t, mirosim.GenOptions{Seed: 78, Users: 500, Teams: 30, Groups: 40},
 				mirosim.Options{Credits: -1, Scopes: scopes})
@@ -246,7 +246,7 @@ func TestTargetedSyncUserGroup(t *testing.T) {
 // shows the new membership and, through the group's team, the inherited team
 // access.
 func TestGroupMemberProvisioning(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	sim, org := startSim(t, mirosim.GenOptions{Seed: 80, Users: 300, Teams: 12, Groups: 10}, mirosim.Options{Credits: -1})
 	var group mirosim.Group

@@ -1,10 +1,8 @@
 package connector_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	sdksync "github.com/conductorone/baton-sdk/pkg/sync"
@@ -22,7 +20,7 @@ import (
 // full sync reads the organization once (license seats), every time; a
 // targeted sync never does.
 func TestValidateCostPerSync(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := syncContext(t)
 	defer cancel()
 	sim, org := startSim(t, mirosim.GenOptions{Seed: 5, Users: 120, Teams: 6}, mirosim.Options{Credits: -1})
 	conn, _, err := simtest.NewConnector(sim, simToken)
