@@ -89,7 +89,9 @@ func (relaySink) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	for _, line := range bytes.Split(bytes.TrimSpace(p), []byte{'\n'}) {
-		relayEntryTo(t.Core(), line, stopping.Load())
+		// A cancellation is logged before the stop signal may have reached the
+		// goroutine that sets stopping: it is not an error either way.
+		relayEntryTo(t.Core(), line, stopping.Load() || bytes.Contains(line, []byte("context canceled")))
 	}
 	return len(p), nil
 }
