@@ -63,6 +63,11 @@ func resolve(root *cobra.Command, v *viper.Viper, args []string) (bool, runFlags
 	if err := v.BindPFlags(flags); err != nil {
 		return false, runFlags{}
 	}
+	return true, modeOf(v)
+}
+
+// modeOf reads the run's flags from the resolved configuration.
+func modeOf(v *viper.Viper) runFlags {
 	f := runFlags{
 		service: v.GetString("client-id") != "",
 		file:    v.GetString("file"),
@@ -77,7 +82,7 @@ func resolve(root *cobra.Command, v *viper.Viper, args []string) (bool, runFlags
 	for _, name := range operationBools {
 		f.operation = f.operation || v.GetBool(name)
 	}
-	return true, f
+	return f
 }
 
 // isConnectorService reports whether args run the SDK's connector service.

@@ -9,17 +9,16 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/conductorone/baton-sdk/pkg/cli"
 	"github.com/conductorone/baton-sdk/pkg/config"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"github.com/conductorone/baton-sdk/pkg/connectorrunner"
 	"github.com/conductorone/baton-sdk/pkg/types"
-	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"github.com/spf13/cast"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
-	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -131,10 +130,9 @@ func getConnector(cf cli.NewConnector[*cfg.Miro]) cli.GetConnectorFunc2[*cfg.Mir
 		opts = append(opts, connectorbuilder.WithSessionStore(rt.SessionStore))
 		s, err := connectorbuilder.NewConnector(ctx, b, opts...)
 		if err != nil {
-			ctxzap.Extract(ctx).Error("error creating connector", zap.Error(err))
-			return nil, err
+			return nil, err // the run's error: said once, at its end
 		}
-		return s, nil
+		return reportUsage(s, b), nil
 	}
 }
 
@@ -146,15 +144,16 @@ func runSDK() int {
 	if limit, ok := memoryLimit(os.Getenv, os.ReadFile); ok {
 		debug.SetMemoryLimit(limit)
 	}
+	started := time.Now()
 	record := os.Getenv(outcomeEnv)
 	_ = os.Unsetenv(outcomeEnv) // the runner's record only: not the connector service's
-	root, _, err := command()
+	root, v, err := command()
 	if err == nil {
 		err = root.Execute()
 	}
 	code := exitCode(err)
-	if err != nil && !stopping.Load() { // a stop's cancellation is no news: the supervisor says it stopped
-		fmt.Fprintln(os.Stderr, err.Error()) // as the SDK's exit.LogExit
+	if !stopping.Load() { // a stop's cancellation is no news: the supervisor says it stopped
+		finish(v, started, err)
 	}
 	if record != "" {
 		if werr := writeOutcome(record, code, err); werr != nil {

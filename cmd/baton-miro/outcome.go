@@ -32,17 +32,21 @@ type outcomeRecord struct {
 	Error string `json:"error,omitempty"`
 }
 
-// writeOutcome writes the record whole or not at all (a rename).
 func writeOutcome(path string, code int, err error) error {
 	rec := outcomeRecord{Code: code}
 	if err != nil {
 		rec.Error = err.Error()
 	}
-	data, jerr := json.Marshal(rec)
+	return writeJSONFile(path, rec)
+}
+
+// writeJSONFile writes v as JSON to path whole or not at all (a rename).
+func writeJSONFile(path string, v any) error {
+	data, jerr := json.Marshal(v)
 	if jerr != nil {
 		return jerr
 	}
-	tmp, cerr := os.CreateTemp(filepath.Dir(path), ".outcome-*")
+	tmp, cerr := os.CreateTemp(filepath.Dir(path), ".record-*")
 	if cerr != nil {
 		return cerr
 	}
@@ -69,7 +73,7 @@ func recordActionFailure(dir string, err error) {
 }
 
 func readOutcome(path string) (outcomeRecord, bool) {
-	data, err := os.ReadFile(path) // #nosec G304 -- in the supervisor's private directory
+	data, err := os.ReadFile(path) // #nosec G304 G703 -- in the supervisor's private directory
 	if err != nil {
 		return outcomeRecord{}, false
 	}

@@ -263,7 +263,7 @@ func TestBinaryProvisioningRefusals(t *testing.T) {
 	b.refused(scimToken, failedPrecondition, actionArgs("disable_user", pGuest), "FailedPrecondition", "guests or external users", "admin UI")
 	// update_profile: the manager must be another member of the org; no control characters.
 	for _, tc := range []struct{ args, says string }{
-		{`"manager":".."`, "baton-miro: the action failed: rpc error: code = InvalidArgument desc = updating the profile of Miro account " + pAlice + ": the manager argument (..) is not a Miro member id"},
+		{`"manager":".."`, "the action failed: updating the profile of Miro account " + pAlice + ": the manager argument (..) is not a Miro member id"},
 		{`"manager":"` + pAlice + `"`, "the manager argument names the user themself"},
 		{`"manager":"9999999999"`, "the manager argument names 9999999999, who is not a member"},
 		{`"department":"R\u0000D"`, "the department argument holds a control character (U+0000"},

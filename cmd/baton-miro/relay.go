@@ -6,9 +6,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"log"
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -34,8 +36,10 @@ import (
 const relayScheme = "baton-miro-relay"
 
 var (
-	relayTarget atomic.Pointer[zap.Logger] // the operator's logger
-	stopping    atomic.Bool                // a stop signal arrived
+	relayTarget        atomic.Pointer[zap.Logger] // the operator's logger
+	relayReachesStderr atomic.Bool                // … writes to standard error
+	relayJSON          atomic.Bool                // … in JSON
+	stopping           atomic.Bool                // a stop signal arrived
 )
 
 func init() {
@@ -45,21 +49,16 @@ func init() {
 // relayLogs, in the runner, takes the operator's log configuration as the
 // SDK would use it, builds that logger, and points the SDK's at the relay.
 func relayLogs(v *viper.Viper) error {
-	opts := []logging.Option{logging.WithLogFormat(v.GetString("log-format")), logging.WithLogLevel(v.GetString("log-level"))}
-	if paths := v.GetStringSlice("log-path"); len(paths) > 0 {
-		opts = append(opts, logging.WithOutputPaths(paths))
-	}
-	zc := zap.NewProductionConfig() // as the SDK's logging.buildConfig
-	zc.Sampling = nil
-	zc.DisableStacktrace = true
-	for _, o := range opts {
-		o(&zc)
-	}
-	target, err := zc.Build()
+	target, paths, err := operatorLogger(v)
 	if err != nil {
 		return err
 	}
+	relayReachesStderr.Store(len(paths) == 0 || slices.Contains(paths, "stderr") || slices.Contains(paths, "/dev/stderr"))
+	relayJSON.Store(v.GetString("log-format") != logging.LogFormatConsole)
 	relayTarget.Store(target)
+	// Go's standard logger (Pebble's "Found 0 WALs") is storage chatter: debug.
+	log.SetFlags(0)
+	log.SetOutput(stdLogRelay{})
 	v.Set("log-format", logging.LogFormatJSON)
 	v.Set("log-path", []string{relayScheme + ":"})
 	stops := make(chan os.Signal, 1)
@@ -69,6 +68,34 @@ func relayLogs(v *viper.Viper) error {
 		stopping.Store(true)
 	}()
 	return nil
+}
+
+// operatorLogger builds the logger the operator's configuration asks for
+// (format, level, --log-path, default standard error) as the SDK's
+// logging.Init would, and returns the paths it writes to.
+func operatorLogger(v *viper.Viper) (*zap.Logger, []string, error) {
+	opts := []logging.Option{logging.WithLogFormat(v.GetString("log-format")), logging.WithLogLevel(v.GetString("log-level"))}
+	paths := v.GetStringSlice("log-path")
+	if len(paths) > 0 {
+		opts = append(opts, logging.WithOutputPaths(paths))
+	}
+	zc := zap.NewProductionConfig() // as the SDK's logging.buildConfig
+	zc.Sampling = nil
+	zc.DisableStacktrace = true
+	for _, o := range opts {
+		o(&zc)
+	}
+	target, err := zc.Build()
+	return target, paths, err
+}
+
+type stdLogRelay struct{}
+
+func (stdLogRelay) Write(p []byte) (int, error) {
+	if t := relayTarget.Load(); t != nil {
+		t.Debug(strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
 }
 
 type relaySink struct{}
@@ -152,11 +179,13 @@ func relayEntryTo(core zapcore.Core, line []byte, demote bool) {
 			fields = append(fields, zap.Reflect(key, raw))
 		}
 	}
-	// gRPC's channel and transport chatter ([core] lines, a quarter of a
-	// default sync's log) is for debugging gRPC: below warn it shows only when
-	// the operator asked for debug.
-	if grpcInternal && ent.Level < zapcore.WarnLevel && !core.Enabled(zapcore.DebugLevel) {
-		return
+	if !core.Enabled(zapcore.DebugLevel) {
+		if debugOnly(ent, grpcInternal) {
+			return
+		}
+		if detailed[ent.Message] {
+			fields = slices.DeleteFunc(fields, func(f zap.Field) bool { return f.Key != "sync_id" && f.Key != "sync_type" })
+		}
 	}
 	if ent.Level >= zapcore.ErrorLevel && ent.Level < zapcore.DPanicLevel && demote {
 		ent.Level = zapcore.WarnLevel // cancellations are not errors
@@ -166,20 +195,58 @@ func relayEntryTo(core zapcore.Core, line []byte, demote bool) {
 	}
 }
 
+// A person reads the log. Below --log-level debug the relay leaves out what
+// is said elsewhere or is only for debugging the SDK (with debug, everything
+// passes as the SDK logged it):
+//   - echoes: an error passed on to a caller that says it. The interceptors
+//     log every failed call on both sides of the connector's gRPC ("finished
+//     unary call with code …", "ratelimit: error running client request"),
+//     then the runner logs the run's error as it returns it up ("runner:
+//     error processing on-demand task", "error running connector"); the
+//     run's end says it once (finish). A failed task of service mode is
+//     said by the runner ("runner: error processing task") and stays;
+//   - internals below warn: gRPC's channel and transport chatter ([core]
+//     lines, a quarter of a default sync's log), the c1z store's engine
+//     (Pebble: spill sorters, index builds, digests), the grant expansion's
+//     plan and the session store's statistics;
+//   - the detail of the SDK's end-of-sync entries (step durations and call
+//     statistics on one 2,000-character line): their sync id and type stay,
+//     and the run's summary line says what a person needs.
+var echoes = map[string]bool{
+	"ratelimit: error running client request": true,
+	"runner: error processing on-demand task": true,
+	"error running connector":                 true,
+}
+
+// internals are the SDK's entries about its own machinery, for debugging it.
+var internals = map[string]bool{
+	"starting session store server":         true,
+	"MemorySessionCache Stats":              true,
+	"connector session store cleanup stats": true,
+	"Finished loading entitlement graph":    true,
+}
+
+var detailed = map[string]bool{"Sync complete.": true, "sync data collection complete": true}
+
+func debugOnly(ent zapcore.Entry, grpcInternal bool) bool {
+	if echoes[ent.Message] || strings.HasPrefix(ent.Message, "finished unary call with code ") ||
+		strings.HasPrefix(ent.Message, "finished stream call with code ") {
+		return true
+	}
+	internal := grpcInternal || internals[ent.Message] || strings.HasPrefix(ent.Caller.File, "pebble/") || strings.HasPrefix(ent.Caller.File, "expand/")
+	return internal && ent.Level < zapcore.WarnLevel
+}
+
 // relayServiceLogs, in the connector service, passes its log output through
 // the same relay: the SDK's logger there writes JSON to standard error, which
 // becomes a pipe read here. An error-level entry caused by a cancelled call
 // ("context canceled": the runner stopping, or giving up on a call because
 // the run failed elsewhere, which the runner reports) is logged at warn.
-// Anything that is not a log entry passes through unchanged.
+// The entries go where the operator's configuration says, --log-path
+// included (the SDK's connector service ignores it and writes to standard
+// error). Anything that is not a log entry passes to standard error.
 func relayServiceLogs(v *viper.Viper) error {
-	zc := zap.NewProductionConfig()
-	zc.Sampling = nil
-	zc.DisableStacktrace = true
-	for _, o := range []logging.Option{logging.WithLogFormat(v.GetString("log-format")), logging.WithLogLevel(v.GetString("log-level"))} {
-		o(&zc)
-	}
-	target, err := zc.Build() // to the real standard error
+	target, _, err := operatorLogger(v) // opened before standard error becomes the pipe
 	if err != nil {
 		return err
 	}

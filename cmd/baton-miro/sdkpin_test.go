@@ -113,3 +113,27 @@ func TestOperationsPinned(t *testing.T) {
 		t.Errorf("the SDK's operations: strings %v, bools %v\nours: %v, %v", gotStrings, gotBools, wantStrings, wantBools)
 	}
 }
+
+// TestLogEntriesPinned: the relay recognizes these entries of the SDK by
+// their messages (relay.go): an echo left at error would say a failure twice,
+// and a renamed end-of-sync entry would be a 2,000-character line again.
+func TestLogEntriesPinned(t *testing.T) {
+	t.Parallel()
+	requireSource(t, "pkg/ratelimit/grpc.go", `l.Error("ratelimit: error running client request", zap.Error(err))
+					return err`)
+	requireSource(t, "pkg/connectorrunner/runner.go", `"runner: error processing on-demand task",`, `return err`,
+		`l.Error("runner: error processing task"`)
+	requireSource(t, "pkg/cli/commands.go", `l.Error("error running connector", zap.Error(err))
+			return err`)
+	requireSource(t, "pkg/ugrpc/logging.go", `"finished unary call with code "+code.String()`, `"finished stream call with code "+code.String()`)
+	requireSource(t, "pkg/sync/syncer.go", `l.Info("Sync complete.", s.syncSummaryFields(span)...)`, `"connector session store cleanup stats"`,
+		`"Finished loading entitlement graph"`)
+	requireSource(t, "pkg/sync/parallel_syncer.go", `"sync data collection complete"`)
+	requireSource(t, "internal/connector/connector.go", `"starting session store server"`)
+	requireSource(t, "pkg/session/memory_cache.go", `"MemorySessionCache Stats"`)
+	for msg := range echoes {
+		if !strings.Contains(sdkSource(t, "pkg/ratelimit/grpc.go")+sdkSource(t, "pkg/connectorrunner/runner.go")+sdkSource(t, "pkg/cli/commands.go"), `"`+msg+`"`) {
+			t.Errorf("echo %q is not in the SDK", msg)
+		}
+	}
+}

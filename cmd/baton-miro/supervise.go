@@ -134,6 +134,9 @@ func (s *supervisor) run() int {
 	record := filepath.Join(private, "outcome.json")
 	env := slices.Concat(s.env, []string{childEnv + "=1", privateEnv + "=" + private, outcomeEnv + "=" + record,
 		"TMPDIR=" + private, "BATON_TMPDIR=" + private, "BATON_C1Z_TEMP_DIR=" + private})
+	if !flags.service && !flags.operation {
+		env = append(env, usageEnv+"="+filepath.Join(private, "usage.json")) // for the summary line (summary.go)
+	}
 
 	o, err := s.runChild(args, env, private)
 	if err != nil {
@@ -143,8 +146,7 @@ func (s *supervisor) run() int {
 	o.service = flags.service
 	o.record, o.recorded = readOutcome(record)
 	if action, ok := readOutcome(filepath.Join(private, actionRecord)); ok && o.recorded && o.record.Code != 0 && action.Code != 0 {
-		o.record.Code = action.Code // the action's own code: the SDK reports a failed action as Unknown
-		s.say("the action failed: %s", action.Error)
+		o.record.Code = action.Code // the action's own code (the SDK reports a failed action as Unknown); the runner said why
 	}
 	code := o.exitCode()
 	failure := o.record.Error

@@ -19,6 +19,9 @@ type Faults struct {
 	SlowDelay time.Duration
 	// Malformed is deterministic: route name -> what every successful answer on that route becomes.
 	Malformed map[string]Malformation
+	// Throttle answers the first Throttle metered REST requests 429 (uncharged), announcing a reset one
+	// second away, whatever the credits left: a deterministic throttle.
+	Throttle int
 }
 
 // FaultKind is one kind of injected failure.

@@ -286,3 +286,21 @@ func firstVisible(s *sim) Member {
 	}
 	return Member{}
 }
+
+// TestFaultThrottle: the first Throttle metered requests get a 429 that
+// charges nothing and announces a reset a second away; unmetered ones pass.
+func TestFaultThrottle(t *testing.T) {
+	s := startSim(t, smallOrg(), Options{Faults: Faults{Throttle: 2}})
+	wantStatus(t, s.get("/v1/oauth-token"), http.StatusOK)
+	for i := range 2 {
+		r := s.get(s.orgPath("/teams"))
+		wantStatus(t, r, http.StatusTooManyRequests)
+		if r.h.Get("X-RateLimit-Remaining") != "0" || r.h.Get("X-RateLimit-Reset") == "" {
+			t.Fatalf("429 %d: headers %v", i, r.h)
+		}
+	}
+	wantStatus(t, s.get(s.orgPath("/teams")), http.StatusOK)
+	if s.Status429() != 2 || s.CreditsSpent() != CreditsFor("list_teams") {
+		t.Fatalf("%d 429s, %d credits; want 2 and one list_teams", s.Status429(), s.CreditsSpent())
+	}
+}

@@ -101,6 +101,12 @@ func (s *Server) charge(token string, cost int) (quota, bool) {
 		// Unlimited still reports a budget, one so large no client limiter ever waits on it.
 		q.limit = math.MaxInt32
 	}
+	if cost > 0 && s.forced429 < o.Faults.Throttle {
+		s.forced429++
+		s.n429++
+		q.remaining, q.reset = 0, now.Add(time.Second)
+		return q, false
+	}
 	if cost > 0 && o.Credits >= 0 && b.spent+cost > o.Credits {
 		q.remaining = max(0, o.Credits-b.spent)
 		s.n429++

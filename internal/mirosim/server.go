@@ -77,17 +77,18 @@ type Server struct {
 
 	// optMu guards everything below until mux: the options, the fault PRNG (faults.go), the credit and SCIM
 	// windows (limits.go) and the counters. One lock, so a charge, its 429 count and the options it read agree.
-	optMu    sync.Mutex
-	opts     Options
-	rng      *rand.Rand
-	rngSeed  int64
-	buckets  map[string]*bucket // REST token -> window
-	scimBkts map[string]*bucket // SCIM route -> window
-	counts   map[string]int
-	n429     int
-	spent    int
-	waiting  int // requests inside their latency now
-	peakWait int // most requests inside their latency at once
+	optMu     sync.Mutex
+	opts      Options
+	rng       *rand.Rand
+	rngSeed   int64
+	buckets   map[string]*bucket // REST token -> window
+	scimBkts  map[string]*bucket // SCIM route -> window
+	counts    map[string]int
+	n429      int
+	forced429 int // 429s of Faults.Throttle sent
+	spent     int
+	waiting   int // requests inside their latency now
+	peakWait  int // most requests inside their latency at once
 
 	mux *http.ServeMux
 

@@ -293,3 +293,11 @@ func (c *Connector) organization(ctx context.Context) (*miro.Organization, *miro
 	}
 	return org, resp, nil
 }
+
+// Usage is what the connector has asked of Miro in this process.
+func (c *Connector) Usage() miro.Usage {
+	if c == nil || c.client == nil {
+		return miro.Usage{}
+	}
+	return c.client.Usage()
+}

@@ -75,6 +75,7 @@ type Client struct {
 	backoffBase time.Duration
 	backoffMax  time.Duration
 	gate        Gate // bounds the calls in flight; nil = unbounded
+	usage       usageCounter
 	onWait      func(ctx context.Context, w Wait)
 	// afterFunc and sleep are time.AfterFunc and a context-aware sleep;
 	// tests replace them to observe waits without spending them.

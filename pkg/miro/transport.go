@@ -235,12 +235,14 @@ func (c *Client) send(ctx context.Context, rq request, u *url.URL, token string,
 	// The exchange (answer and whole body) may take up to the HTTP timeout;
 	// one that takes longer than LongWait is announced.
 	defer c.watchSlow(ctx, rq.method+" "+req.URL.Path, attempt)()
+	c.usage.sent()
 	hr, err := c.http.Do(req)
 	if err != nil {
 		pacer.Release(rq.cost)
 		return nil, nil, scrubURLError(err)
 	}
 	defer hr.Body.Close()
+	c.usage.answered(rq.cost, hr.StatusCode)
 	// The one parse of this answer's rate-limit headers: the pacer, the retry loop and the caller share it.
 	rl := ParseRateLimit(hr.Header, pacer.clock())
 	pacer.Observe(rq.cost, hr.StatusCode, rl)
