@@ -1,17 +1,12 @@
 package bench
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/conductorone/baton-miro/internal/mirosim"
-	"github.com/conductorone/baton-miro/internal/simtest"
 )
 
 // BenchmarkGroupLinkSide syncs an org of LINK_TEAMS (default 5,000) teams and
@@ -28,38 +23,17 @@ func BenchmarkGroupLinkSide(b *testing.B) {
 	}
 	teams, groups := envInt("LINK_TEAMS", 5000), envInt("LINK_GROUPS", 50)
 	org := mirosim.Generate(mirosim.GenOptions{Seed: 2020, Users: envInt("LINK_USERS", 20000), Teams: teams, Groups: groups})
-	sim := mirosim.New(org.Clone(), mirosim.Options{Token: "bench-token", Credits: -1})
-	if _, err := sim.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer sim.Close()
-	out := filepath.Join(b.TempDir(), "sync.c1z")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--miro-api-url", sim.BaseURL(), "--miro-scim-url", sim.SCIMURL(), // #nosec G204 G702 -- the binary under test
-		"--workers", "4", "--log-level", "error", "-f", out)
-	cmd.Env = append(os.Environ(), "BATON_MIRO_ACCESS_TOKEN=bench-token")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		b.Fatalf("sync failed: %v\n%s", err, stderr.String())
-	}
-	wall := time.Since(start)
-	got, err := simtest.ReadC1Z(ctx, out)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := measureSync(b, bin, org, mirosim.Options{Token: "bench-token", Credits: -1}, 4)
 	exact := "exact"
-	if diff := simtest.Expect(org).Diff(got); diff != "" {
-		exact = "NOT exact: " + strings.SplitN(diff, "\n", 3)[1]
+	if m.diff != "" {
+		exact = "NOT exact: " + strings.SplitN(m.diff, "\n", 3)[1]
 	}
 	links := 0
 	for _, g := range org.Groups {
 		links += len(g.TeamIDs)
 	}
-	perGroup, perTeam := sim.Count("list_group_teams"), sim.Count("list_team_groups")
+	perGroup, perTeam := m.counts["list_group_teams"], m.counts["list_team_groups"]
 	const linkCredits = 50 // both link routes are Level 1
 	fmt.Printf("group links: %d teams, %d groups, %d links: %d calls per group, %d per team (%d credits); sync: %d calls, %d credits, %.0f s; c1z %s\n",
-		teams, groups, links, perGroup, perTeam, (perGroup+perTeam)*linkCredits, sim.TotalCount(), sim.CreditsSpent(), wall.Seconds(), exact)
+		teams, groups, links, perGroup, perTeam, (perGroup+perTeam)*linkCredits, m.calls, m.credits, m.wall.Seconds(), exact)
 }

@@ -50,62 +50,11 @@ var accessWriteRoutes = []string{"share_board", "update_board_member", "remove_b
 	"update_project_member", "remove_project_member", "share_board_groups", "unshare_board_group",
 	"share_project_groups", "unshare_project_group"}
 
-type binAccess struct {
-	*binProv
-}
-
-func newBinAccess(t *testing.T) *binAccess {
+// newBinAccess: the board access fixture, without SCIM; every run has
+// --sync-boards (the board and project types exist only with it).
+func newBinAccess(t *testing.T) *binHarness {
 	t.Helper()
-	sim := mirosim.New(boardAccessOrg(), mirosim.Options{Token: goodToken, Credits: -1})
-	if _, err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	return &binAccess{&binProv{t: t, sim: sim, c1z: filepath.Join(t.TempDir(), "sync.c1z")}}
-}
-
-func (b *binAccess) accessWrites() int {
-	n := 0
-	for _, r := range accessWriteRoutes {
-		n += b.sim.Count(r)
-	}
-	return n
-}
-
-// exec runs the binary with --sync-boards (the board and project types exist only with it).
-func (b *binAccess) exec(args ...string) result {
-	b.t.Helper()
-	return run(b.t, 2*time.Minute, envFor(goodToken, ""), b.argv(append([]string{"--sync-boards"}, args...))...)
-}
-
-// twice runs a one-shot operation twice: both must succeed, and only the first may write.
-func (b *binAccess) twice(args ...string) {
-	b.t.Helper()
-	for i := range 2 {
-		writes := b.accessWrites()
-		if res := b.exec(args...); res.exitCode != 0 {
-			b.t.Fatalf("run %d of %v: exit %d\nstderr: %s", i+1, args, res.exitCode, tail(res.stderr))
-		}
-		if n := b.accessWrites() - writes; i == 1 && n != 0 {
-			b.t.Errorf("the repeated %v wrote %d times: %v", args, n, b.sim.Counts())
-		}
-	}
-}
-
-// sync runs a full sync with --sync-boards into the shared c1z and requires it to equal the simulator's org.
-func (b *binAccess) sync() *synctest.Contents {
-	b.t.Helper()
-	if res := b.exec(); res.exitCode != 0 {
-		b.t.Fatalf("sync: exit %d\nstderr: %s", res.exitCode, tail(res.stderr))
-	}
-	got, err := synctest.Read(context.Background(), b.c1z)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if diff := simtest.Expect(b.sim.Org()).Diff(got); diff != "" {
-		b.t.Fatalf("c1z differs from the simulated org:\n%s", diff)
-	}
-	return got
+	return newBinHarness(t, boardAccessOrg(), mirosim.Options{Token: goodToken, Credits: -1}, "", accessWriteRoutes, "--sync-boards")
 }
 
 func accessGrantArgs(entitlement, ptype, pid string) []string {

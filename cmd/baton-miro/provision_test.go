@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 
 	"github.com/conductorone/baton-miro/internal/mirosim"
-	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
 )
 
@@ -47,93 +45,10 @@ func provisioningOrg() *mirosim.Org {
 var writeRoutes = []string{"invite_team_member", "update_team_member", "delete_team_member",
 	"scim_create_user", "scim_patch_user", "scim_replace_user", "scim_delete_user"}
 
-type binProv struct {
-	t   *testing.T
-	sim *mirosim.Server
-	c1z string
-}
-
-func newBinProv(t *testing.T) *binProv {
+// newBinProv: the provisioning org, with SCIM (every run but a refusal's carries its token).
+func newBinProv(t *testing.T) *binHarness {
 	t.Helper()
-	sim := mirosim.New(provisioningOrg(), mirosim.Options{Token: goodToken, SCIMToken: scimToken, Credits: -1})
-	if _, err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	return &binProv{t: t, sim: sim, c1z: filepath.Join(t.TempDir(), "sync.c1z")}
-}
-
-func (b *binProv) writes() int {
-	n := 0
-	for _, r := range writeRoutes {
-		n += b.sim.Count(r)
-	}
-	return n
-}
-
-// exec runs the binary against the simulator and the shared c1z with the given SCIM token ("" = none).
-func (b *binProv) exec(scim string, args ...string) result {
-	b.t.Helper()
-	return run(b.t, 2*time.Minute, envFor(goodToken, scim), b.argv(args)...)
-}
-
-func (b *binProv) argv(args []string) []string {
-	return append(append(simArgs(b.sim), args...), "-f", b.c1z)
-}
-
-// ok runs a one-shot operation twice: both runs must succeed (idempotency).
-func (b *binProv) ok(args ...string) {
-	b.t.Helper()
-	for i := range 2 {
-		if res := b.exec(scimToken, args...); res.exitCode != 0 {
-			b.t.Fatalf("run %d of %v: exit %d\nstderr: %s", i+1, args, res.exitCode, tail(res.stderr))
-		}
-	}
-}
-
-// sync runs a full sync with the binary into the same c1z and requires it to equal the simulator's org.
-func (b *binProv) sync() *synctest.Contents {
-	b.t.Helper()
-	if res := b.exec(scimToken); res.exitCode != 0 {
-		b.t.Fatalf("sync: exit %d\nstderr: %s", res.exitCode, tail(res.stderr))
-	}
-	got, err := synctest.Read(context.Background(), b.c1z)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if diff := simtest.Expect(b.sim.Org()).Diff(got); diff != "" {
-		b.t.Fatalf("c1z differs from the simulated org:\n%s", diff)
-	}
-	return got
-}
-
-// refused runs a one-shot operation that must fail with the exit code (the
-// gRPC code; 0 = any failure), every phrase in its output and no write call.
-func (b *binProv) refused(scim string, code int, args []string, phrases ...string) {
-	b.t.Helper()
-	writes := b.writes()
-	res := run(b.t, 2*time.Minute, envFor(goodToken, scim), b.argv(args)...)
-	if res.exitCode == 0 {
-		b.t.Fatalf("%v succeeded, want a refusal", args)
-	}
-	if code != 0 && res.exitCode != code {
-		b.t.Errorf("%v: exit %d, want %d", args, res.exitCode, code)
-	}
-	for _, p := range phrases {
-		if !strings.Contains(res.stderr+res.stdout, p) {
-			b.t.Errorf("%v: output does not mention %q:\n%s", args, p, tail(res.stderr))
-		}
-	}
-	if n := b.writes() - writes; n != 0 {
-		b.t.Errorf("%v: a refused operation made %d write calls: %v", args, n, b.sim.Counts())
-	}
-}
-
-func tail(s string) string {
-	if len(s) > 3000 {
-		return "…" + s[len(s)-3000:]
-	}
-	return s
+	return newBinHarness(t, provisioningOrg(), mirosim.Options{Token: goodToken, SCIMToken: scimToken, Credits: -1}, scimToken, writeRoutes)
 }
 
 func member(org *mirosim.Org, id string) *mirosim.Member {
@@ -173,7 +88,7 @@ func TestBinaryProvisioning(t *testing.T) {
 	b.sync() // the one-shot flags read entitlements, principals and grants from this c1z
 
 	// Team membership: grant (invite by email), then revoke by grant id.
-	b.ok(grantArgs("team:"+pTeamA+":member", pAlice)...)
+	b.twice(grantArgs("team:"+pTeamA+":member", pAlice)...)
 	if got := teamRoleOf(b.sim.Org(), pTeamA, pAlice); got != "member" || b.sim.Count("invite_team_member") != 1 {
 		t.Fatalf("after grant: alice is %q of team A, %d invites", got, b.sim.Count("invite_team_member"))
 	}
@@ -181,7 +96,7 @@ func TestBinaryProvisioning(t *testing.T) {
 	if c := b.sync(); c.Grants[synctest.GrantKey("team:"+pTeamA+":member", "user", pAlice)] == nil {
 		t.Fatalf("the sync after the grant lacks %s", teamGrant)
 	}
-	b.ok("--revoke-grant", teamGrant)
+	b.twice("--revoke-grant", teamGrant)
 	if got := teamRoleOf(b.sim.Org(), pTeamA, pAlice); got != "" || b.sim.Count("delete_team_member") != 1 {
 		t.Fatalf("after revoke: alice is %q of team A, %d deletes", got, b.sim.Count("delete_team_member"))
 	}
@@ -190,8 +105,8 @@ func TestBinaryProvisioning(t *testing.T) {
 	}
 
 	// Org role and license through SCIM.
-	b.ok(grantArgs("role:organization_internal_admin:assigned", pAlice)...)
-	b.ok(grantArgs("license:full:assigned", pAlice)...)
+	b.twice(grantArgs("role:organization_internal_admin:assigned", pAlice)...)
+	b.twice(grantArgs("license:full:assigned", pAlice)...)
 	if m := member(b.sim.Org(), pAlice); m.Role != "organization_internal_admin" || m.License != "full" {
 		t.Fatalf("after grants alice is %s with %s", m.Role, m.License)
 	}
@@ -199,7 +114,7 @@ func TestBinaryProvisioning(t *testing.T) {
 		t.Errorf("%d SCIM patches for two grants run twice each, want 2", n)
 	}
 	b.sync()
-	b.ok("--revoke-grant", "role:organization_internal_admin:assigned:user:"+pAlice)
+	b.twice("--revoke-grant", "role:organization_internal_admin:assigned:user:"+pAlice)
 	if m := member(b.sim.Org(), pAlice); m.Role != "organization_internal_user" {
 		t.Fatalf("after revoke alice is %s", m.Role)
 	}
@@ -207,7 +122,7 @@ func TestBinaryProvisioning(t *testing.T) {
 
 	// Create account.
 	const email = "new.person@example.com"
-	b.ok("--create-account-email", email, "--create-account-profile", `{"email":"`+email+`","given_name":"New","family_name":"Person"}`)
+	b.twice("--create-account-email", email, "--create-account-profile", `{"email":"`+email+`","given_name":"New","family_name":"Person"}`)
 	var created *mirosim.Member
 	for _, m := range b.sim.Org().Members {
 		if m.Email == email {
@@ -222,20 +137,20 @@ func TestBinaryProvisioning(t *testing.T) {
 	}
 
 	// Disable (resource action), then enable.
-	b.ok(actionArgs("disable_user", created.ID)...)
+	b.twice(actionArgs("disable_user", created.ID)...)
 	if member(b.sim.Org(), created.ID).Active {
 		t.Fatalf("the new user is still active")
 	}
 	if c := b.sync(); c.Resources["user"][created.ID].GetStatus().GetStatus() != v2.Status_RESOURCE_STATUS_DISABLED {
 		t.Fatalf("the sync after the disable does not show the user disabled")
 	}
-	b.ok(actionArgs("enable_user", created.ID)...)
+	b.twice(actionArgs("enable_user", created.ID)...)
 	if !member(b.sim.Org(), created.ID).Active {
 		t.Fatalf("the new user was not enabled")
 	}
 
 	// Delete.
-	b.ok("--delete-resource", pBob, "--delete-resource-type", "user")
+	b.twice("--delete-resource", pBob, "--delete-resource-type", "user")
 	if member(b.sim.Org(), pBob) != nil || b.sim.Count("scim_delete_user") != 1 {
 		t.Fatalf("after delete: bob still exists or %d SCIM deletes", b.sim.Count("scim_delete_user"))
 	}
@@ -298,11 +213,11 @@ func TestBinaryProvisioningRefusals(t *testing.T) {
 func TestBinaryResetSessions(t *testing.T) {
 	b := newBinProv(t)
 	b.sync()
-	b.ok(actionArgs("reset_sessions", pAlice)...)
+	b.twice(actionArgs("reset_sessions", pAlice)...)
 	if n := b.sim.SessionResets(pAlice); n != 2 {
 		t.Fatalf("%d session resets for alice after two runs, want 2", n)
 	}
-	if n := b.writes(); n != 0 {
+	if n := b.writeCount(); n != 0 {
 		t.Errorf("signing out changed the org: %d write calls (%v)", n, b.sim.Counts())
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -105,8 +104,8 @@ func WithSessionFaults(ctx context.Context, every int) context.Context {
 type sessionFaultsKey struct{}
 
 // testStore is what the connector gets: the binary's store, with part of
-// every GetMany of two or more keys answered as unprocessed (the first half
-// of its keys, sorted, are processed) and the faults of WithSessionFaults.
+// every GetMany of two or more keys answered as unprocessed (the second half
+// of its distinct keys, in the order given) and the faults of WithSessionFaults.
 type testStore struct {
 	sessions.SessionStore
 	every int
@@ -124,18 +123,30 @@ func (s *testStore) GetMany(ctx context.Context, keys []string, opt ...sessions.
 	if err := s.fault(); err != nil {
 		return nil, nil, err
 	}
+	keys = distinct(keys)
 	if len(keys) < 2 {
 		return s.SessionStore.GetMany(ctx, keys, opt...)
 	}
-	sorted := slices.Clone(keys)
-	slices.Sort(sorted)
-	sorted = slices.Compact(sorted)
-	half := (len(sorted) + 1) / 2
-	got, unprocessed, err := s.SessionStore.GetMany(ctx, sorted[:half], opt...)
+	half := (len(keys) + 1) / 2
+	got, unprocessed, err := s.SessionStore.GetMany(ctx, keys[:half], opt...)
 	if err != nil {
 		return nil, nil, err
 	}
-	return got, append(unprocessed, sorted[half:]...), nil
+	return got, append(unprocessed, keys[half:]...), nil
+}
+
+// distinct is keys without repeats, in their order (the caching store below
+// asks the server for each key once, too).
+func distinct(keys []string) []string {
+	seen := make(map[string]bool, len(keys))
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func (s *testStore) Get(ctx context.Context, key string, opt ...sessions.SessionStoreOption) ([]byte, bool, error) {

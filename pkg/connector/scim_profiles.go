@@ -58,7 +58,7 @@ func (m *memberIndex) scimProfiles(ctx context.Context, ss sessions.SessionStore
 	}
 	if _, loaded, err := ss.Get(ctx, scimLoadedKey); err != nil || !loaded {
 		if _, err, _ := m.flight.Do(sc.id+"\x00scim", func() (any, error) {
-			return nil, m.loadSCIMProfiles(ctx, ss)
+			return nil, m.loadSCIMProfiles(ctx, ss, sc)
 		}); err != nil {
 			return nil, err
 		}
@@ -72,9 +72,10 @@ func (m *memberIndex) scimProfiles(ctx context.Context, ss sessions.SessionStore
 	got, err := sessionGetMany(ctx, ss, keys)
 	if err != nil {
 		// Without an answer a user would silently lose their profile: fail
-		// the page, which the SDK's retries or the next sync read again.
-		return nil, fmt.Errorf("reading the SCIM profiles of %d users: %w", len(ids), err)
+		// the page, which the SDK retries (a few times: storeFailed).
+		return nil, storeFailed(ctx, sc, fmt.Sprintf("reading the SCIM profiles of %d users", len(ids)), err)
 	}
+	storeAnswered(sc)
 	out := make(map[string]scimProfile, len(got))
 	for k, raw := range got {
 		var p scimProfile
@@ -86,7 +87,7 @@ func (m *memberIndex) scimProfiles(ctx context.Context, ss sessions.SessionStore
 	return out, nil
 }
 
-func (m *memberIndex) loadSCIMProfiles(ctx context.Context, ss sessions.SessionStore) error {
+func (m *memberIndex) loadSCIMProfiles(ctx context.Context, ss sessions.SessionStore, sc *syncScope) error {
 	if _, loaded, err := ss.Get(ctx, scimLoadedKey); err == nil && loaded {
 		return nil
 	}
@@ -103,12 +104,15 @@ func (m *memberIndex) loadSCIMProfiles(ctx context.Context, ss sessions.SessionS
 			}
 		}
 		if err := session.SetManyJSON(ctx, ss, batch); err != nil {
-			return err
+			return storeFailed(ctx, sc, "keeping the SCIM profiles for this sync", err)
 		}
 		start += len(page.Resources)
 		if len(page.Resources) == 0 || start > page.TotalResults {
 			break
 		}
 	}
-	return ss.Set(ctx, scimLoadedKey, []byte{1})
+	if err := ss.Set(ctx, scimLoadedKey, []byte{1}); err != nil {
+		return storeFailed(ctx, sc, "keeping the SCIM profiles for this sync", err)
+	}
+	return nil
 }

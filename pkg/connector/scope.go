@@ -43,6 +43,8 @@ type syncScope struct {
 	// Which side of the group-to-team links this sync reads, once decided
 	// (link_side.go): both syncers must decide alike.
 	linkSideDecided, linksPerGroup bool
+	// Failures in a row of the session store that only it could answer (session.go).
+	storeFailures int
 
 	// Guarded by syncScopes.mu.
 	active   int       // SDK calls of this sync running now

@@ -10,6 +10,8 @@ import (
 
 	"github.com/conductorone/baton-sdk/pkg/session"
 	"github.com/conductorone/baton-sdk/pkg/types/sessions"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // The sync's session store as the binary really reaches it: over the SDK's
@@ -82,4 +84,38 @@ func sessionSetMany(ctx context.Context, ss sessions.SessionStore, pairs map[str
 		return fmt.Errorf("writing %d keys to the sync's session store: %w", len(pairs), err)
 	}
 	return nil
+}
+
+// storeRetries is how many times in a row a sync lets the SDK retry a call
+// that failed only because the session store did not answer. The SDK retries
+// Unavailable without end (waiting 1 s, 2 s, … between tries), and each try
+// reads Miro again, so a store that stays away would hold the sync in a loop;
+// past this the sync fails, naming the store.
+const storeRetries = 3
+
+// storeFailed is what a call that cannot be answered without the session
+// store (the SCIM profiles are kept only there) returns to the SDK:
+// Unavailable, which the SDK retries, for the first storeRetries failures in
+// a row of the sync; then Aborted, which ends the sync.
+func storeFailed(ctx context.Context, sc *syncScope, doing string, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", doing, err) // the sync is stopping: not the store's failure
+	}
+	sc.mu.Lock()
+	sc.storeFailures++
+	n := sc.storeFailures
+	sc.mu.Unlock()
+	if n > storeRetries {
+		return status.Errorf(codes.Aborted, "%s: the sync's session store failed %d times in a row; ending the sync "+
+			"rather than reading Miro again without end: %v", doing, n, err)
+	}
+	return status.Errorf(codes.Unavailable, "%s: the sync's session store did not answer (failure %d in a row; the sync "+
+		"ends after %d): %v", doing, n, storeRetries+1, err)
+}
+
+// storeAnswered ends a run of failures of the session store.
+func storeAnswered(sc *syncScope) {
+	sc.mu.Lock()
+	sc.storeFailures = 0
+	sc.mu.Unlock()
 }
