@@ -204,7 +204,8 @@ func relayEntryTo(core zapcore.Core, line []byte, demote bool) {
 //     then the runner logs the run's error as it returns it up ("runner:
 //     error processing on-demand task", "error running connector"); the
 //     run's end says it once (finish). A failed task of service mode is
-//     said by the runner ("runner: error processing task") and stays;
+//     said once, by the task manager as it reports the task ("finishTask():
+//     finishing task with error"), which stays;
 //   - internals below warn: gRPC's channel and transport chatter ([core]
 //     lines, a quarter of a default sync's log), the c1z store's engine
 //     (Pebble: spill sorters, index builds, digests), the grant expansion's

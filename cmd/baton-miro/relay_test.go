@@ -22,7 +22,7 @@ func TestRelayEntry(t *testing.T) {
 		grpcWarn    = `{"level":"warn","ts":1.5,"msg":"[core] addrConn.createTransport failed","system":"grpc","grpc_log":true}`
 		echo        = `{"level":"error","ts":1.5,"msg":"error running connector","error":"rpc error: code = Unauthenticated desc = x"}`
 		serverEcho  = `{"level":"info","ts":1.5,"msg":"finished unary call with code Unauthenticated","error":"x"}`
-		taskFailed  = `{"level":"error","ts":1.5,"msg":"runner: error processing task","error":"x"}`
+		taskFailed  = `{"level":"error","ts":1.5,"msg":"c1_api_task_manager.finishTask(): finishing task with error","error":"x"}`
 		pebbleInfo  = `{"level":"info","ts":1.5,"caller":"pebble/bulk_import.go:1207","msg":"spill sorter: merge complete"}`
 		pebbleWarn  = `{"level":"warn","ts":1.5,"caller":"pebble/bulk_import.go:1207","msg":"disk is slow"}`
 		sessionInfo = `{"level":"info","ts":1.5,"caller":"session/memory_cache.go:62","msg":"MemorySessionCache Stats","hits":3}`

@@ -121,8 +121,8 @@ func TestLogEntriesPinned(t *testing.T) {
 	t.Parallel()
 	requireSource(t, "pkg/ratelimit/grpc.go", `l.Error("ratelimit: error running client request", zap.Error(err))
 					return err`)
-	requireSource(t, "pkg/connectorrunner/runner.go", `"runner: error processing on-demand task",`, `return err`,
-		`l.Error("runner: error processing task"`)
+	requireSource(t, "pkg/connectorrunner/runner.go", `"runner: error processing on-demand task",`, `return err`)
+	requireSource(t, "pkg/tasks/c1api/manager.go", `l.Error("c1_api_task_manager.finishTask(): finishing task with error", zap.Error(taskError))`)
 	requireSource(t, "pkg/cli/commands.go", `l.Error("error running connector", zap.Error(err))
 			return err`)
 	requireSource(t, "pkg/ugrpc/logging.go", `"finished unary call with code "+code.String()`, `"finished stream call with code "+code.String()`)
