@@ -22,6 +22,7 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/types"
 	"github.com/spf13/viper"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/conductorone/baton-miro/pkg/miro"
 )
@@ -32,7 +33,8 @@ import (
 // and how long it took; for a failure the error, said once (the relay keeps
 // the SDK's echoes of it at debug, see relayRules). When the log does not
 // reach standard error, the line is written there too, plain, so that a
-// terminal sees it.
+// terminal sees it; a failure is printed there too when the log's level
+// leaves it out.
 
 // usageEnv names the file, in the private directory of a one-shot sync,
 // where the connector service records its Miro usage (miro.Usage as JSON) at
@@ -88,11 +90,7 @@ func finish(v *viper.Viper, started time.Time, err error) {
 		if action, ok := readOutcome(filepath.Join(os.Getenv(privateEnv), actionRecord)); ok && action.Error != "" && mode.operation {
 			what, why = "the action", plainError(action.Error)
 		}
-		msg := fmt.Sprintf("%s failed: %s", what, why)
-		target.Error(msg)
-		if !relayReachesStderr.Load() {
-			fmt.Fprintln(os.Stderr, "baton-miro: "+msg)
-		}
+		say(target, zapcore.ErrorLevel, fmt.Sprintf("%s failed: %s", what, why))
 		return
 	}
 	if !oneShotSync {
@@ -108,8 +106,19 @@ func finish(v *viper.Viper, started time.Time, err error) {
 			zap.Int64("api_calls", usage.Calls), zap.Int64("credits", usage.Credits), zap.Int64("throttled", usage.Throttled),
 			zap.Int64("duration_ms", time.Since(started).Milliseconds()))
 	}
-	target.Info(msg, fields...)
-	if !relayReachesStderr.Load() {
+	say(target, zapcore.InfoLevel, msg, fields...)
+}
+
+// say logs the run's last line, and prints it plain on standard error when
+// the log does not reach it, or when the line is a failure the log's level
+// leaves out (--log-level fatal): a failed run always says why.
+func say(target *zap.Logger, level zapcore.Level, msg string, fields ...zap.Field) {
+	logged := false
+	if ce := target.Check(level, msg); ce != nil {
+		ce.Write(fields...)
+		logged = true
+	}
+	if !relayReachesStderr.Load() || !logged && level >= zapcore.ErrorLevel {
 		fmt.Fprintln(os.Stderr, "baton-miro: "+msg)
 	}
 }

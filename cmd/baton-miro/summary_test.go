@@ -154,7 +154,8 @@ func TestBinarySummary(t *testing.T) {
 }
 
 // TestBinaryFailureSaidOnce: a run's failure is said once where the log
-// goes, and once more, plain, on standard error when the log goes elsewhere.
+// goes, and once more, plain, on standard error when the log goes elsewhere
+// or its level leaves errors out.
 func TestBinaryFailureSaidOnce(t *testing.T) {
 	sim, _ := simFor(t, mirosim.Options{}, 50, 5)
 	const phrase = "Miro rejected the access token"
@@ -179,6 +180,13 @@ func TestBinaryFailureSaidOnce(t *testing.T) {
 	if res.exitCode != 16 || strings.Count(res.stderr, "\n") != 1 || !strings.HasPrefix(res.stderr, "baton-miro: the sync failed: ") ||
 		!strings.Contains(res.stderr, phrase) {
 		t.Errorf("exit %d, standard error is not the one plain failure line:\n%s", res.exitCode, res.stderr)
+	}
+
+	// A log level that leaves errors out still leaves the reason on standard error.
+	res = run(t, time.Minute, envFor(badToken, ""), append(simArgs(sim), "-f", out, "--log-level", "fatal")...)
+	if res.exitCode != 16 || strings.Count(res.stderr, "\n") != 1 || !strings.HasPrefix(res.stderr, "baton-miro: the sync failed: ") ||
+		!strings.Contains(res.stderr, phrase) {
+		t.Errorf("--log-level fatal: exit %d, standard error is not the one plain failure line:\n%s", res.exitCode, res.stderr)
 	}
 }
 
