@@ -35,12 +35,13 @@ type Error struct {
 type Kind int
 
 const (
-	// KindStatus means Miro answered StatusCode (4xx, 5xx, or a body over the size limit), or no answer arrived
-	// (StatusCode 0) for a call that is not retried (a write). The status decides what it means.
+	// KindStatus means Miro answered StatusCode (4xx, 5xx), or no answer arrived (StatusCode 0) for a call that is
+	// not retried (a write). The status decides what it means.
 	KindStatus Kind = iota
 	// KindExhausted means a transient failure (5xx, network, a body cut short) persisted through every retry.
 	KindExhausted
-	// KindMalformed means a 2xx body arrived whole but does not have the documented shape; not retried.
+	// KindMalformed means a 2xx body arrived whole but does not have the documented shape, or a body (of any
+	// status) exceeded the size limit, far more than any Miro page; not retried.
 	KindMalformed
 	// KindRedirect means the server answered 3xx; redirects are not followed.
 	KindRedirect

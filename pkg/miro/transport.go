@@ -105,6 +105,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (*Response, error)
 			return resp, miroErr
 		case body.tooLarge:
 			miroErr.StatusCode = resp.StatusCode
+			miroErr.Kind = KindMalformed // not a Miro page: retrying will not shrink it
 			miroErr.Message = fmt.Sprintf("response body exceeds %d MiB, far more than any Miro page", maxBody>>20)
 			return resp, miroErr
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
