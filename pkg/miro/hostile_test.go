@@ -139,34 +139,40 @@ func TestMalformedBodiesFailAtOnce(t *testing.T) {
 	}
 }
 
-// TestEndlessBodyEndsTheCall: a body that never ends is read up to maxBody,
-// then the call fails at once (no retry would shrink it) as Malformed, naming
-// the limit.
+// TestEndlessBodyEndsTheCall: a body that never ends, behind a 200 or a 503,
+// is read up to maxBody, then the call fails at once (no retry would shrink
+// it) as Malformed, naming the limit: never a status the SDK would retry.
 func TestEndlessBodyEndsTheCall(t *testing.T) {
 	t.Parallel()
-	s := newMiroServer(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"data":[`))
-		chunk := []byte(strings.Repeat(`{"id":"1"},`, 1000))
-		for r.Context().Err() == nil {
-			if _, err := w.Write(chunk); err != nil {
-				return
+	for _, status := range []int{http.StatusOK, http.StatusServiceUnavailable} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			s := newMiroServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				_, _ = w.Write([]byte(`{"data":[`))
+				chunk := []byte(strings.Repeat(`{"id":"1"},`, 1000))
+				for r.Context().Err() == nil {
+					if _, err := w.Write(chunk); err != nil {
+						return
+					}
+				}
+			})
+			c := newTestClient(t, s, func(o *Options) { o.MaxAttempts = 8 })
+			_, _, err := c.ListMembers(context.Background(), "1", "")
+			var me *Error
+			if !errors.As(err, &me) || me.Kind != KindMalformed {
+				t.Fatalf("error = %v, want a Malformed *Error", err)
 			}
-		}
-	})
-	c := newTestClient(t, s, func(o *Options) { o.MaxAttempts = 8 })
-	_, _, err := c.ListMembers(context.Background(), "1", "")
-	var me *Error
-	if !errors.As(err, &me) || me.Kind != KindMalformed {
-		t.Fatalf("error = %v, want a Malformed *Error", err)
+			if !strings.Contains(err.Error(), fmt.Sprintf("exceeds %d MiB", maxBody>>20)) {
+				t.Errorf("error %q does not name the limit", err)
+			}
+			if s.count() != 1 {
+				t.Errorf("server saw %d requests, want 1 (no retry)", s.count())
+			}
+			assertNoToken(t, err)
+		})
 	}
-	if !strings.Contains(err.Error(), fmt.Sprintf("exceeds %d MiB", maxBody>>20)) {
-		t.Errorf("error %q does not name the limit", err)
-	}
-	if s.count() != 1 {
-		t.Errorf("server saw %d requests, want 1 (no retry)", s.count())
-	}
-	assertNoToken(t, err)
 }
 
 // TestInvalidIDsNeverReachAPath: ids that would change which resource a path
