@@ -61,39 +61,6 @@ func accessGrantArgs(entitlement, ptype, pid string) []string {
 	return []string{"--grant-entitlement", entitlement, "--grant-principal", pid, "--grant-principal-type", ptype}
 }
 
-func boardRoleOf(org *mirosim.Org, boardID, uid string) string {
-	for _, bd := range org.Boards {
-		for _, m := range bd.Members {
-			if bd.ID == boardID && m.UserID == uid {
-				return m.Role
-			}
-		}
-	}
-	return ""
-}
-
-func projectRoleOf(org *mirosim.Org, projectID, uid string) string {
-	for _, p := range org.Projects {
-		for _, m := range p.Members {
-			if p.ID == projectID && m.UserID == uid {
-				return m.Role
-			}
-		}
-	}
-	return ""
-}
-
-func boardShareOf(org *mirosim.Org, boardID, groupID string) string {
-	for _, bd := range org.Boards {
-		for _, g := range bd.Groups {
-			if bd.ID == boardID && g.GroupID == groupID {
-				return g.Role
-			}
-		}
-	}
-	return ""
-}
-
 // TestBinaryBoardAccess grants and revokes a board role, a project role and a
 // board share with a user group through the real binary's one-shot flags,
 // each applied and then repeated, and checks the simulator and a re-sync
@@ -108,21 +75,21 @@ func TestBinaryBoardAccess(t *testing.T) {
 	// A board role: shared with alice as editor, changed to commenter in place, removed.
 	editor, commenter := "board:"+bBoardA+":editor", "board:"+bBoardA+":commenter"
 	b.twice(accessGrantArgs(editor, "user", pAlice)...)
-	if got := boardRoleOf(b.sim.Org(), bBoardA, pAlice); got != "editor" || b.sim.Count("share_board") != 1 {
+	if got := b.sim.Org().BoardRole(bBoardA, pAlice); got != "editor" || b.sim.Count("share_board") != 1 {
 		t.Fatalf("after the grant alice is %q of the board, %d shares", got, b.sim.Count("share_board"))
 	}
 	if !has(b.sync(), editor, "user", pAlice) {
 		t.Fatalf("the re-sync lacks %s for alice", editor)
 	}
 	b.twice(accessGrantArgs(commenter, "user", pAlice)...)
-	if got := boardRoleOf(b.sim.Org(), bBoardA, pAlice); got != "commenter" || b.sim.Count("update_board_member") != 1 {
+	if got := b.sim.Org().BoardRole(bBoardA, pAlice); got != "commenter" || b.sim.Count("update_board_member") != 1 {
 		t.Fatalf("after the change alice is %q, %d updates", got, b.sim.Count("update_board_member"))
 	}
 	if c := b.sync(); !has(c, commenter, "user", pAlice) || has(c, editor, "user", pAlice) {
 		t.Fatalf("the re-sync does not show alice as commenter only")
 	}
 	b.twice("--revoke-grant", commenter+":user:"+pAlice)
-	if got := boardRoleOf(b.sim.Org(), bBoardA, pAlice); got != "" || b.sim.Count("remove_board_member") != 1 {
+	if got := b.sim.Org().BoardRole(bBoardA, pAlice); got != "" || b.sim.Count("remove_board_member") != 1 {
 		t.Fatalf("after the revoke alice is %q, %d removals", got, b.sim.Count("remove_board_member"))
 	}
 	if has(b.sync(), commenter, "user", pAlice) {
@@ -132,14 +99,14 @@ func TestBinaryBoardAccess(t *testing.T) {
 	// A project role.
 	projEditor := "project:" + bProjectA + ":editor"
 	b.twice(accessGrantArgs(projEditor, "user", pAlice)...)
-	if got := projectRoleOf(b.sim.Org(), bProjectA, pAlice); got != "editor" || b.sim.Count("add_project_member") != 1 {
+	if got := b.sim.Org().ProjectRole(bProjectA, pAlice); got != "editor" || b.sim.Count("add_project_member") != 1 {
 		t.Fatalf("after the grant alice is %q of the project, %d additions", got, b.sim.Count("add_project_member"))
 	}
 	if !has(b.sync(), projEditor, "user", pAlice) {
 		t.Fatalf("the re-sync lacks %s for alice", projEditor)
 	}
 	b.twice("--revoke-grant", projEditor+":user:"+pAlice)
-	if got := projectRoleOf(b.sim.Org(), bProjectA, pAlice); got != "" || b.sim.Count("remove_project_member") != 1 {
+	if got := b.sim.Org().ProjectRole(bProjectA, pAlice); got != "" || b.sim.Count("remove_project_member") != 1 {
 		t.Fatalf("after the revoke alice is %q of the project, %d removals", got, b.sim.Count("remove_project_member"))
 	}
 	if has(b.sync(), projEditor, "user", pAlice) {
@@ -149,7 +116,7 @@ func TestBinaryBoardAccess(t *testing.T) {
 	// A group share: the group and, by expansion, its members hold the role.
 	viewer := "board:" + bBoardA + ":viewer"
 	b.twice(accessGrantArgs(viewer, "user_group", bGroup)...)
-	if got := boardShareOf(b.sim.Org(), bBoardA, bGroup); got != "VIEWER" || b.sim.Count("share_board_groups") != 1 {
+	if got := b.sim.Org().ShareRole("board", bBoardA, bGroup); got != "VIEWER" || b.sim.Count("share_board_groups") != 1 {
 		t.Fatalf("after the share the group is %q, %d shares", got, b.sim.Count("share_board_groups"))
 	}
 	c := b.sync()
@@ -157,7 +124,7 @@ func TestBinaryBoardAccess(t *testing.T) {
 		t.Fatalf("the re-sync lacks the share or its expansion to alice")
 	}
 	b.twice("--revoke-grant", viewer+":user_group:"+bGroup)
-	if got := boardShareOf(b.sim.Org(), bBoardA, bGroup); got != "" || b.sim.Count("unshare_board_group") != 1 {
+	if got := b.sim.Org().ShareRole("board", bBoardA, bGroup); got != "" || b.sim.Count("unshare_board_group") != 1 {
 		t.Fatalf("after the revoke the group is %q, %d removals", got, b.sim.Count("unshare_board_group"))
 	}
 	if c := b.sync(); has(c, viewer, "user_group", bGroup) || has(c, viewer, "user", pAlice) {
@@ -180,7 +147,7 @@ func TestBinaryBoardAccess(t *testing.T) {
 	if n := b.sim.TotalCount() - calls; n != 0 {
 		t.Errorf("granting the owner role made %d calls: %v", n, b.sim.Counts())
 	}
-	if boardRoleOf(b.sim.Org(), bBoardB, pAlice) != "" || boardRoleOf(b.sim.Org(), bBoardA, pAlice) != "" ||
+	if b.sim.Org().BoardRole(bBoardB, pAlice) != "" || b.sim.Org().BoardRole(bBoardA, pAlice) != "" ||
 		len(b.sim.Org().Boards[1].Members) != len(before.Boards[1].Members) {
 		t.Errorf("a refused change changed the simulator")
 	}

@@ -155,14 +155,9 @@ func TestServiceFreshnessLoop(t *testing.T) {
 // checkUserProfile: the user's profile in the partial c1z carries its org role after the change.
 func checkUserProfile(t *testing.T, got *synctest.Contents, org *mirosim.Org, id string) {
 	t.Helper()
-	var m mirosim.Member
-	for _, x := range org.Members {
-		if x.ID == id {
-			m = x
-		}
-	}
+	m := org.Member(id)
 	r := got.Resources["user"][id]
-	if r == nil {
+	if r == nil || m == nil {
 		return // Diff reported it
 	}
 	if s := r.String(); !strings.Contains(s, m.Role) {

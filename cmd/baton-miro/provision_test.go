@@ -51,26 +51,6 @@ func newBinProv(t *testing.T) *binHarness {
 	return newBinHarness(t, provisioningOrg(), mirosim.Options{Token: goodToken, SCIMToken: scimToken, Credits: -1}, scimToken, writeRoutes)
 }
 
-func member(org *mirosim.Org, id string) *mirosim.Member {
-	for i := range org.Members {
-		if org.Members[i].ID == id {
-			return &org.Members[i]
-		}
-	}
-	return nil
-}
-
-func teamRoleOf(org *mirosim.Org, teamID, userID string) string {
-	for _, t := range org.Teams {
-		for _, m := range t.Members {
-			if t.ID == teamID && m.UserID == userID {
-				return m.Role
-			}
-		}
-	}
-	return ""
-}
-
 func grantArgs(entitlement, userID string) []string {
 	return []string{"--grant-entitlement", entitlement, "--grant-principal", userID, "--grant-principal-type", "user"}
 }
@@ -89,7 +69,7 @@ func TestBinaryProvisioning(t *testing.T) {
 
 	// Team membership: grant (invite by email), then revoke by grant id.
 	b.twice(grantArgs("team:"+pTeamA+":member", pAlice)...)
-	if got := teamRoleOf(b.sim.Org(), pTeamA, pAlice); got != "member" || b.sim.Count("invite_team_member") != 1 {
+	if got := b.sim.Org().TeamRole(pTeamA, pAlice); got != "member" || b.sim.Count("invite_team_member") != 1 {
 		t.Fatalf("after grant: alice is %q of team A, %d invites", got, b.sim.Count("invite_team_member"))
 	}
 	teamGrant := "team:" + pTeamA + ":member:user:" + pAlice
@@ -97,7 +77,7 @@ func TestBinaryProvisioning(t *testing.T) {
 		t.Fatalf("the sync after the grant lacks %s", teamGrant)
 	}
 	b.twice("--revoke-grant", teamGrant)
-	if got := teamRoleOf(b.sim.Org(), pTeamA, pAlice); got != "" || b.sim.Count("delete_team_member") != 1 {
+	if got := b.sim.Org().TeamRole(pTeamA, pAlice); got != "" || b.sim.Count("delete_team_member") != 1 {
 		t.Fatalf("after revoke: alice is %q of team A, %d deletes", got, b.sim.Count("delete_team_member"))
 	}
 	if c := b.sync(); c.Grants[synctest.GrantKey("team:"+pTeamA+":member", "user", pAlice)] != nil {
@@ -107,7 +87,7 @@ func TestBinaryProvisioning(t *testing.T) {
 	// Org role and license through SCIM.
 	b.twice(grantArgs("role:organization_internal_admin:assigned", pAlice)...)
 	b.twice(grantArgs("license:full:assigned", pAlice)...)
-	if m := member(b.sim.Org(), pAlice); m.Role != "organization_internal_admin" || m.License != "full" {
+	if m := b.sim.Org().Member(pAlice); m.Role != "organization_internal_admin" || m.License != "full" {
 		t.Fatalf("after grants alice is %s with %s", m.Role, m.License)
 	}
 	if n := b.sim.Count("scim_patch_user"); n != 2 {
@@ -115,7 +95,7 @@ func TestBinaryProvisioning(t *testing.T) {
 	}
 	b.sync()
 	b.twice("--revoke-grant", "role:organization_internal_admin:assigned:user:"+pAlice)
-	if m := member(b.sim.Org(), pAlice); m.Role != "organization_internal_user" {
+	if m := b.sim.Org().Member(pAlice); m.Role != "organization_internal_user" {
 		t.Fatalf("after revoke alice is %s", m.Role)
 	}
 	b.sync()
@@ -138,20 +118,20 @@ func TestBinaryProvisioning(t *testing.T) {
 
 	// Disable (resource action), then enable.
 	b.twice(actionArgs("disable_user", created.ID)...)
-	if member(b.sim.Org(), created.ID).Active {
+	if b.sim.Org().Member(created.ID).Active {
 		t.Fatalf("the new user is still active")
 	}
 	if c := b.sync(); c.Resources["user"][created.ID].GetStatus().GetStatus() != v2.Status_RESOURCE_STATUS_DISABLED {
 		t.Fatalf("the sync after the disable does not show the user disabled")
 	}
 	b.twice(actionArgs("enable_user", created.ID)...)
-	if !member(b.sim.Org(), created.ID).Active {
+	if !b.sim.Org().Member(created.ID).Active {
 		t.Fatalf("the new user was not enabled")
 	}
 
 	// Delete.
 	b.twice("--delete-resource", pBob, "--delete-resource-type", "user")
-	if member(b.sim.Org(), pBob) != nil || b.sim.Count("scim_delete_user") != 1 {
+	if b.sim.Org().Member(pBob) != nil || b.sim.Count("scim_delete_user") != 1 {
 		t.Fatalf("after delete: bob still exists or %d SCIM deletes", b.sim.Count("scim_delete_user"))
 	}
 	if c := b.sync(); c.Resources["user"][pBob] != nil {

@@ -304,7 +304,7 @@ func TestServiceProvisioning(t *testing.T) {
 			t.Fatalf("grant #%d: %s %v %q", i+1, st.Status, st.Code, st.Message)
 		}
 	}
-	if got, n := teamRoleOf(sim.Org(), pTeamA, pAlice), sim.Count("invite_team_member"); got != "member" || n != 1 {
+	if got, n := sim.Org().TeamRole(pTeamA, pAlice), sim.Count("invite_team_member"); got != "member" || n != 1 {
 		t.Fatalf("after two grant tasks alice is %q of team A, %d invites (want member, 1)", got, n)
 	}
 
@@ -319,7 +319,7 @@ func TestServiceProvisioning(t *testing.T) {
 			t.Fatalf("revoke #%d: %s %v %q", i+1, st.Status, st.Code, st.Message)
 		}
 	}
-	if got, n := teamRoleOf(sim.Org(), pTeamA, pAlice), sim.Count("delete_team_member"); got != "" || n != 1 {
+	if got, n := sim.Org().TeamRole(pTeamA, pAlice), sim.Count("delete_team_member"); got != "" || n != 1 {
 		t.Fatalf("after two revoke tasks alice is %q of team A, %d deletes (want none, 1)", got, n)
 	}
 	if c := s.sync(); c.Grants[synctest.GrantKey(entID, "user", pAlice)] != nil {

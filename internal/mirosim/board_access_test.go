@@ -46,19 +46,6 @@ func accessOrg() *Org {
 	}
 }
 
-func boardRole(o *Org, boardID, uid string) string {
-	for _, b := range o.Boards {
-		if b.ID == boardID {
-			for _, m := range b.Members {
-				if m.UserID == uid {
-					return m.Role
-				}
-			}
-		}
-	}
-	return ""
-}
-
 func TestShareBoardRules(t *testing.T) {
 	s := startSim(t, accessOrg(), Options{Token: tok})
 	path := "/v2/boards/" + url.PathEscape("uXjVa=") + "/members"
@@ -90,21 +77,21 @@ func TestShareBoardRules(t *testing.T) {
 		t.Errorf("failed = %+v", res.Failed)
 	}
 	o := s.Org()
-	if boardRole(o, "uXjVa=", "3458764500000000004") != "coowner" {
-		t.Errorf("inviting as owner gave %q, want coowner", boardRole(o, "uXjVa=", "3458764500000000004"))
+	if o.BoardRole("uXjVa=", "3458764500000000004") != "coowner" {
+		t.Errorf("inviting as owner gave %q, want coowner", o.BoardRole("uXjVa=", "3458764500000000004"))
 	}
 	// Team B allows no non-team collaborators: dave is refused, carol (in team B) is not.
 	r = s.do("POST", "/v2/boards/"+url.PathEscape("uXjVc=")+"/members", tok,
 		map[string]any{"emails": []string{"dave@example.com", "carol@example.com"}, "role": "editor"})
 	wantStatus(t, r, 201)
 	r.json(t, &res)
-	if len(res.Failed) != 1 || res.Failed[0].Reason != reasonNonTeam || boardRole(s.Org(), "uXjVc=", "3458764500000000003") != "owner" {
-		t.Errorf("team B share: %s; carol is %q", r.body, boardRole(s.Org(), "uXjVc=", "3458764500000000003"))
+	if len(res.Failed) != 1 || res.Failed[0].Reason != reasonNonTeam || s.Org().BoardRole("uXjVc=", "3458764500000000003") != "owner" {
+		t.Errorf("team B share: %s; carol is %q", r.body, s.Org().BoardRole("uXjVc=", "3458764500000000003"))
 	}
 	// The private board: the token's user is no member and no Content Admin.
 	wantStatus(t, s.do("POST", "/v2/boards/"+url.PathEscape("uXjVb=")+"/members", tok,
 		map[string]any{"emails": []string{"dave@example.com"}}), 404)
-	if boardRole(s.Org(), "uXjVb=", "3458764500000000004") != "" {
+	if s.Org().BoardRole("uXjVb=", "3458764500000000004") != "" {
 		t.Error("the private board was shared")
 	}
 }

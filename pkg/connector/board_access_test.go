@@ -139,58 +139,15 @@ func (e *accessEnv) sync(opts ...connector.Option) *synctest.Contents {
 	return got
 }
 
-// Where the fixture's access stands in the simulator.
-func boardMemberRole(org *mirosim.Org, boardID, uid string) string {
-	for _, b := range org.Boards {
-		for _, m := range b.Members {
-			if b.ID == boardID && m.UserID == uid {
-				return m.Role
-			}
-		}
-	}
-	return ""
-}
-
-func projectMemberRole(org *mirosim.Org, projectID, uid string) string {
-	for _, p := range org.Projects {
-		for _, m := range p.Members {
-			if p.ID == projectID && m.UserID == uid {
-				return m.Role
-			}
-		}
-	}
-	return ""
-}
-
-func shareRole(org *mirosim.Org, typ, id, groupID string) string {
-	var shares []mirosim.GroupShare
-	for _, b := range org.Boards {
-		if typ == "board" && b.ID == id {
-			shares = b.Groups
-		}
-	}
-	for _, p := range org.Projects {
-		if typ == "project" && p.ID == id {
-			shares = p.Groups
-		}
-	}
-	for _, g := range shares {
-		if g.GroupID == groupID {
-			return g.Role
-		}
-	}
-	return ""
-}
-
 // held is what the simulator says the principal of a holds on its board or project.
 func held(org *mirosim.Org, a access) string {
 	switch {
 	case a.ptype == "user_group":
-		return shareRole(org, a.typ, a.id, a.pid)
+		return org.ShareRole(a.typ, a.id, a.pid)
 	case a.typ == "board":
-		return boardMemberRole(org, a.id, a.pid)
+		return org.BoardRole(a.id, a.pid)
 	default:
-		return projectMemberRole(org, a.id, a.pid)
+		return org.ProjectRole(a.id, a.pid)
 	}
 }
 

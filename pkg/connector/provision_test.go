@@ -229,29 +229,6 @@ func replacedIDs(t *testing.T, annos annotations.Annotations) []string {
 	return out
 }
 
-func findMember(org *mirosim.Org, id string) *mirosim.Member {
-	for i := range org.Members {
-		if org.Members[i].ID == id {
-			return &org.Members[i]
-		}
-	}
-	return nil
-}
-
-func teamRole(org *mirosim.Org, teamID, userID string) string {
-	for _, t := range org.Teams {
-		if t.ID != teamID {
-			continue
-		}
-		for _, m := range t.Members {
-			if m.UserID == userID {
-				return m.Role
-			}
-		}
-	}
-	return ""
-}
-
 // syncMatches runs the SDK's syncer in-process and requires the c1z to equal
 // the simulator's org now; it returns the contents for specific checks.
 func (e *provEnv) syncMatches() *synctest.Contents {
@@ -294,7 +271,7 @@ func TestProvisionTeamMembership(t *testing.T) {
 	// Invite by email, looked up by id.
 	resp := e.mustGrant("team", teamA, "member", alice)
 	requireNoAnnotation(t, resp.GetAnnotations(), "GrantAlreadyExists")
-	if got := teamRole(e.sim.Org(), teamA, alice); got != "member" {
+	if got := e.sim.Org().TeamRole(teamA, alice); got != "member" {
 		t.Fatalf("after grant, alice's role in team A is %q, want member", got)
 	}
 	if e.sim.Count("invite_team_member") != 1 || e.sim.Count("get_member") != 1 {
@@ -313,7 +290,7 @@ func TestProvisionTeamMembership(t *testing.T) {
 
 	// The other role: PATCH in place, the old grant reported replaced.
 	resp = e.mustGrant("team", teamA, "admin", alice)
-	if got := teamRole(e.sim.Org(), teamA, alice); got != "admin" {
+	if got := e.sim.Org().TeamRole(teamA, alice); got != "admin" {
 		t.Fatalf("after grant admin, alice's role is %q", got)
 	}
 	if e.sim.Count("update_team_member") != 1 || e.sim.Count("invite_team_member") != 1 {
@@ -331,7 +308,7 @@ func TestProvisionTeamMembership(t *testing.T) {
 	// Revoking the role she no longer holds touches nothing.
 	writes = e.writes()
 	requireAnnotation(t, e.mustRevoke("team", teamA, "member", alice).GetAnnotations(), "GrantAlreadyRevoked")
-	if e.writes() != writes || teamRole(e.sim.Org(), teamA, alice) != "admin" {
+	if e.writes() != writes || e.sim.Org().TeamRole(teamA, alice) != "admin" {
 		t.Errorf("revoking a stale member grant changed something: %v", e.sim.Counts())
 	}
 
@@ -344,7 +321,7 @@ func TestProvisionTeamMembership(t *testing.T) {
 		t.Fatalf("revoke: %v", err)
 	}
 	requireNoAnnotation(t, rev.GetAnnotations(), "GrantAlreadyRevoked")
-	if got := teamRole(e.sim.Org(), teamA, alice); got != "" {
+	if got := e.sim.Org().TeamRole(teamA, alice); got != "" {
 		t.Fatalf("after revoke, alice is still %q of team A", got)
 	}
 	requireAnnotation(t, e.mustRevoke("team", teamA, "admin", alice).GetAnnotations(), "GrantAlreadyRevoked")
@@ -372,7 +349,7 @@ func TestProvisionTeamMembership(t *testing.T) {
 	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "last admin") {
 		t.Errorf("removing the last team admin: %v, want FailedPrecondition naming the last admin", err)
 	}
-	if teamRole(e.sim.Org(), teamB, admin2) != "admin" {
+	if e.sim.Org().TeamRole(teamB, admin2) != "admin" {
 		t.Errorf("the last admin of team B was removed")
 	}
 	e.syncMatches()
@@ -384,7 +361,7 @@ func TestProvisionOrgRole(t *testing.T) {
 	const adminRole, userRole = "organization_internal_admin", "organization_internal_user"
 
 	resp := e.mustGrant("role", adminRole, "assigned", alice)
-	if got := findMember(e.sim.Org(), alice).Role; got != adminRole {
+	if got := e.sim.Org().Member(alice).Role; got != adminRole {
 		t.Fatalf("after grant, alice's role is %q", got)
 	}
 	if got, want := replacedIDs(t, resp.GetAnnotations()), []string{"role:" + userRole + ":assigned:user:" + alice}; !slices.Equal(got, want) {
@@ -402,7 +379,7 @@ func TestProvisionOrgRole(t *testing.T) {
 
 	// Revoking admin makes her an internal user again.
 	requireNoAnnotation(t, e.mustRevoke("role", adminRole, "assigned", alice).GetAnnotations(), "GrantAlreadyRevoked")
-	if got := findMember(e.sim.Org(), alice).Role; got != userRole {
+	if got := e.sim.Org().Member(alice).Role; got != userRole {
 		t.Fatalf("after revoke, alice's role is %q", got)
 	}
 	requireAnnotation(t, e.mustRevoke("role", adminRole, "assigned", alice).GetAnnotations(), "GrantAlreadyRevoked")
@@ -411,7 +388,7 @@ func TestProvisionOrgRole(t *testing.T) {
 	}
 	// Granting internal user to an admin demotes them, replacing the admin grant.
 	resp = e.mustGrant("role", userRole, "assigned", admin2)
-	if got := findMember(e.sim.Org(), admin2).Role; got != userRole {
+	if got := e.sim.Org().Member(admin2).Role; got != userRole {
 		t.Fatalf("after grant internal user, admin2's role is %q", got)
 	}
 	if got := replacedIDs(t, resp.GetAnnotations()); !slices.Equal(got, []string{"role:" + adminRole + ":assigned:user:" + admin2}) {
@@ -445,8 +422,8 @@ func TestProvisionAdminRoles(t *testing.T) {
 	e := newProvEnv(t, true)
 	for _, name := range []string{"User Admin", "Board Auditor"} { // prebuilt and custom
 		e.mustGrant("admin_role", name, "assigned", bob)
-		if !slices.ContainsFunc(findMember(e.sim.Org(), bob).AdminRoles, func(a mirosim.AdminRole) bool { return a.Name == name }) {
-			t.Fatalf("after grant, bob lacks %q: %v", name, findMember(e.sim.Org(), bob).AdminRoles)
+		if !slices.ContainsFunc(e.sim.Org().Member(bob).AdminRoles, func(a mirosim.AdminRole) bool { return a.Name == name }) {
+			t.Fatalf("after grant, bob lacks %q: %v", name, e.sim.Org().Member(bob).AdminRoles)
 		}
 		patches := e.sim.Count("scim_patch_user")
 		requireAnnotation(t, e.mustGrant("admin_role", name, "assigned", bob).GetAnnotations(), "GrantAlreadyExists")
@@ -458,7 +435,7 @@ func TestProvisionAdminRoles(t *testing.T) {
 		}
 	}
 	e.mustRevoke("admin_role", "User Admin", "assigned", bob)
-	got := findMember(e.sim.Org(), bob).AdminRoles
+	got := e.sim.Org().Member(bob).AdminRoles
 	if len(got) != 1 || got[0].Name != "Board Auditor" {
 		t.Fatalf("after revoke, bob's admin roles are %v, want Board Auditor only", got)
 	}
@@ -477,7 +454,7 @@ func TestProvisionAdminRoles(t *testing.T) {
 func TestProvisionLicense(t *testing.T) {
 	e := newProvEnv(t, true)
 	resp := e.mustGrant("license", "full", "assigned", alice)
-	if got := findMember(e.sim.Org(), alice).License; got != "full" {
+	if got := e.sim.Org().Member(alice).License; got != "full" {
 		t.Fatalf("after grant, alice's license is %q", got)
 	}
 	if got := replacedIDs(t, resp.GetAnnotations()); !slices.Equal(got, []string{"license:free:assigned:user:" + alice}) {
@@ -687,7 +664,7 @@ func TestProvisionDisableEnable(t *testing.T) {
 		}
 	}
 	requireOK("disable_user", alice, "already_disabled", false)
-	if findMember(e.sim.Org(), alice).Active {
+	if e.sim.Org().Member(alice).Active {
 		t.Fatalf("alice is still active")
 	}
 	patches := e.sim.Count("scim_patch_user")
@@ -700,7 +677,7 @@ func TestProvisionDisableEnable(t *testing.T) {
 	}
 	requireOK("enable_user", alice, "already_enabled", false)
 	requireOK("enable_user", alice, "already_enabled", true)
-	if !findMember(e.sim.Org(), alice).Active {
+	if !e.sim.Org().Member(alice).Active {
 		t.Fatalf("alice was not enabled")
 	}
 	requireOK("enable_user", carol, "already_enabled", false)
@@ -723,7 +700,7 @@ func TestProvisionDeleteAccount(t *testing.T) {
 		t.Fatalf("delete: %v", err)
 	}
 	requireNoAnnotation(t, resp.GetAnnotations(), "ResourceDoesNotExist")
-	if findMember(e.sim.Org(), bob) != nil || teamRole(e.sim.Org(), teamA, bob) != "" {
+	if e.sim.Org().Member(bob) != nil || e.sim.Org().TeamRole(teamA, bob) != "" {
 		t.Fatalf("bob is still in the org or team A")
 	}
 	resp, err = e.delete(bob)
@@ -746,7 +723,7 @@ func TestProvisionDeleteAccount(t *testing.T) {
 	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "last admin") {
 		t.Errorf("deleting the last admin of a team: %v", err)
 	}
-	if findMember(e.sim.Org(), admin2) == nil {
+	if e.sim.Org().Member(admin2) == nil {
 		t.Errorf("admin2 was deleted")
 	}
 }
@@ -760,7 +737,7 @@ func TestProvisionTeamWithoutWriteScope(t *testing.T) {
 	if status.Code(err) != codes.PermissionDenied || !strings.Contains(err.Error(), "organizations:teams:write") {
 		t.Fatalf("grant without the write scope: %v, want PermissionDenied naming organizations:teams:write", err)
 	}
-	if teamRole(e.sim.Org(), teamA, alice) != "" {
+	if e.sim.Org().TeamRole(teamA, alice) != "" {
 		t.Errorf("alice joined team A anyway")
 	}
 }

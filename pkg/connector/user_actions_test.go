@@ -118,7 +118,7 @@ func TestUpdateProfile(t *testing.T) {
 		"manager": map[string]any{"resource_type_id": "user", "resource_id": admin1}}
 	type prof struct{ given, family, display, dept, number, cost, manager string }
 	stored := func() prof {
-		m := findMember(e.sim.Org(), alice)
+		m := e.sim.Org().Member(alice)
 		return prof{m.GivenName, m.FamilyName, m.DisplayName, m.Department, m.EmployeeNumber, m.CostCenter, m.ManagerID}
 	}
 	update := func(args map[string]any, wantAlready bool) {
