@@ -112,8 +112,13 @@ func SyncLogged(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, p
 	syncErr := s.Sync(ctx)
 	// A failed sync returns while other workers' calls may still be running in
 	// the connector (writing to the session store, say): let them end before
-	// the store closes under them.
+	// the store closes under them. A call to the session store that the
+	// connector gave up on (its context cancelled with the sync) may still be
+	// running in the session server: let that end too. (The race between the
+	// SDK's store closing and its session server is the SDK's; the connector's
+	// data is not at stake once the sync has ended.)
 	stopGracefully(gs, 10*time.Second)
+	stopGracefully(sessions.gs, 10*time.Second)
 	closeErr := s.Close(ctx) // also closes the store
 	if syncErr != nil {
 		return syncErr
