@@ -41,14 +41,15 @@ import (
 // the end of the sync.
 const usageEnv = "BATON_MIRO_USAGE"
 
-// reportUsage wraps the connector service's server so that each Cleanup (the
-// SDK's last call of a sync) records the connector's Miro usage for the
-// runner's summary. Anywhere but in the connector service of a one-shot sync
+// reportUsage wraps the connector's server so that each Cleanup (the SDK's
+// last call of a sync) records the connector's Miro usage for the runner's
+// summary. The runner builds a server too, but the SDK sends every call to
+// the connector service's, so only that one records. Outside a one-shot sync
 // it returns s as it is.
 func reportUsage(s types.ConnectorServer, b connectorbuilder.ConnectorBuilderV2) types.ConnectorServer {
 	path := os.Getenv(usageEnv)
 	u, ok := b.(interface{ Usage() miro.Usage })
-	if path == "" || os.Getenv(serviceEnv) == "" || !ok {
+	if path == "" || !ok {
 		return s
 	}
 	return usageReporter{s, func() { _ = writeJSONFile(path, u.Usage()) }}

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	reader_v2 "github.com/conductorone/baton-sdk/pb/c1/reader/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/types"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -193,4 +196,39 @@ func TestBinaryFailureSaidOnce(t *testing.T) {
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	return s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+type cleanupOnly struct{ types.ConnectorServer }
+
+func (cleanupOnly) Cleanup(context.Context, *v2.ConnectorServiceCleanupRequest) (*v2.ConnectorServiceCleanupResponse, error) {
+	return &v2.ConnectorServiceCleanupResponse{}, nil
+}
+
+type usageBuilder struct {
+	connectorbuilder.ConnectorBuilderV2
+	u miro.Usage
+}
+
+func (b usageBuilder) Usage() miro.Usage { return b.u }
+
+// TestReportUsage: in a one-shot sync (BATON_MIRO_USAGE set) the connector's
+// Cleanup records its usage where the runner reads it; elsewhere nothing is
+// wrapped.
+func TestReportUsage(t *testing.T) {
+	want := miro.Usage{Calls: 12, Credits: 650, Throttled: 1}
+	b := usageBuilder{u: want}
+	if s := reportUsage(cleanupOnly{}, b); s != (cleanupOnly{}) {
+		t.Fatalf("wrapped without %s: %T", usageEnv, s)
+	}
+	path := filepath.Join(t.TempDir(), "usage.json")
+	t.Setenv(usageEnv, path)
+	if _, err := readUsage(path); err == nil {
+		t.Fatal("a usage record before any sync ended")
+	}
+	if _, err := reportUsage(cleanupOnly{}, b).Cleanup(context.Background(), &v2.ConnectorServiceCleanupRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readUsage(path); err != nil || got != want {
+		t.Errorf("recorded %+v (%v), want %+v", got, err, want)
+	}
 }
