@@ -168,6 +168,10 @@ func TestUploadChecksumMismatch(t *testing.T) {
 	s := sdkServer
 	c := sdkConn(t, s)
 	id := s.Enqueue(FullSync())
+	// Take the task, as a connector does before uploading for it: the queue is shared by the package's tests.
+	if resp, err := c.GetTask(context.Background(), v1.BatonServiceGetTaskRequest_builder{HostId: "h"}.Build()); err != nil || resp.GetTask().GetId() != id {
+		t.Fatalf("GetTask: %v, %v; want the task %s", resp.GetTask().GetId(), err, id)
+	}
 	up, err := c.UploadAsset(context.Background())
 	if err != nil {
 		t.Fatal(err)
