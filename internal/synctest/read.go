@@ -8,6 +8,7 @@ import (
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
+	"github.com/conductorone/baton-sdk/pkg/dotc1z/c1zstore"
 )
 
 // Contents is what a c1z holds, keyed for set comparisons.
@@ -27,16 +28,11 @@ func GrantKey(entitlementID, principalType, principalID string) string {
 
 // Read loads the latest finished sync of the c1z at path.
 func Read(ctx context.Context, path string) (*Contents, error) {
-	tmp, err := os.MkdirTemp("", "c1z-read-")
+	store, done, err := openReadOnly(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	store, err := dotc1z.NewStore(ctx, path, dotc1z.WithReadOnly(true), dotc1z.WithTmpDir(tmp))
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
-	}
-	defer store.Close(ctx)
+	defer done()
 
 	c := &Contents{Resources: map[string]map[string]*v2.Resource{}, Entitlements: map[string]*v2.Entitlement{}, Grants: map[string]*v2.Grant{}}
 	token := ""
@@ -131,19 +127,29 @@ func SortedKeys[V any](m map[string]V) []string {
 // HasFinishedSync reports whether the c1z at path holds a finished sync. An
 // interrupted sync is saved unfinished (the next run resumes it): false.
 func HasFinishedSync(ctx context.Context, path string) (bool, error) {
-	tmp, err := os.MkdirTemp("", "c1z-read-")
+	store, done, err := openReadOnly(ctx, path)
 	if err != nil {
 		return false, err
 	}
-	defer os.RemoveAll(tmp)
-	store, err := dotc1z.NewStore(ctx, path, dotc1z.WithReadOnly(true), dotc1z.WithTmpDir(tmp))
-	if err != nil {
-		return false, fmt.Errorf("opening %s: %w", path, err)
-	}
-	defer store.Close(ctx)
+	defer done()
 	run, err := store.SyncMeta().LatestFinishedSyncOfAnyType(ctx)
 	if err != nil {
 		return false, err
 	}
 	return run != nil, nil
+}
+
+// openReadOnly opens the c1z at path read-only in a temporary directory of
+// its own; done closes it and removes the directory.
+func openReadOnly(ctx context.Context, path string) (c1zstore.Store, func(), error) {
+	tmp, err := os.MkdirTemp("", "c1z-read-")
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := dotc1z.NewStore(ctx, path, dotc1z.WithReadOnly(true), dotc1z.WithTmpDir(tmp))
+	if err != nil {
+		_ = os.RemoveAll(tmp)
+		return nil, nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return store, func() { _ = store.Close(ctx); _ = os.RemoveAll(tmp) }, nil
 }
