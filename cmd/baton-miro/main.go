@@ -60,45 +60,44 @@ func command() (*cobra.Command, *viper.Viper, error) {
 		return nil, nil, err
 	}
 	root.Version = version + " (" + commit + ")"
-	sdkPreRun := root.PreRunE
-	root.PreRunE = func(cmd *cobra.Command, args []string) error {
-		if err := v.BindPFlags(cmd.Flags()); err != nil {
-			return err
-		}
+	beforeSDK(root, v, func() error {
 		if err := checkStartAt(v); err != nil {
 			return err
 		}
 		if os.Getenv(childEnv) != "" && os.Getenv(serviceEnv) == "" { // the supervised runner
-			if err := relayLogs(v); err != nil {
-				return err
-			}
-		}
-		if sdkPreRun != nil {
-			return sdkPreRun(cmd, args)
+			return relayLogs(v)
 		}
 		return nil
-	}
+	})
 	for _, sub := range root.Commands() {
-		if sub.Name() != connectorServiceCommand {
-			continue
-		}
-		sdkPreRun := sub.PreRunE
-		sub.PreRunE = func(cmd *cobra.Command, args []string) error {
-			if err := v.BindPFlags(cmd.Flags()); err != nil {
-				return err
-			}
-			if os.Getenv(serviceEnv) != "" { // the connector service of a supervised runner
-				if err := relayServiceLogs(v); err != nil {
-					return err
+		if sub.Name() == connectorServiceCommand {
+			beforeSDK(sub, v, func() error {
+				if os.Getenv(serviceEnv) != "" { // the connector service of a supervised runner
+					return relayServiceLogs(v)
 				}
-			}
-			if sdkPreRun != nil {
-				return sdkPreRun(cmd, args)
-			}
-			return nil
+				return nil
+			})
 		}
 	}
 	return root, v, nil
+}
+
+// beforeSDK makes cmd run before, with its flags bound to v, ahead of the
+// SDK's own PreRunE.
+func beforeSDK(cmd *cobra.Command, v *viper.Viper, before func() error) {
+	sdkPreRun := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if err := v.BindPFlags(c.Flags()); err != nil {
+			return err
+		}
+		if err := before(); err != nil {
+			return err
+		}
+		if sdkPreRun != nil {
+			return sdkPreRun(c, args)
+		}
+		return nil
+	}
 }
 
 // checkStartAt refuses an --event-feed-start-at the SDK cannot read: it
