@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,20 +15,6 @@ import (
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
 )
-
-// buildReleaseBinary builds baton-miro as the releases and the image are built (.goreleaser.yaml, Dockerfile):
-// CGO_ENABLED=0, so no C allocator holds memory the Go runtime does not see.
-func buildReleaseBinary(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "baton-miro")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/baton-miro")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		b.Fatalf("building baton-miro: %v", err)
-	}
-	return bin
-}
 
 // proc is one process of the connector: its role and resident set.
 type proc struct {
@@ -122,7 +106,7 @@ func byRole(ps []proc) map[string]proc {
 //
 //	go test -run '^$' -bench ServiceDay -benchtime 1x -timeout 30m ./bench/
 func BenchmarkServiceDay(b *testing.B) {
-	bin := buildReleaseBinary(b)
+	bin := buildBinary(b)
 	n := envInt("SERVICE_TASKS", 50)
 	idle := envDuration("SERVICE_IDLE", 2*time.Minute)
 	org := mirosim.Generate(freshGen(2_000, 200))
