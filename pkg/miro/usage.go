@@ -13,12 +13,13 @@ type Usage struct {
 	// or 5xx: Miro does not document which answers it charges, and a request
 	// that was refused or failed is assumed not charged (as the simulator does).
 	Credits   int64
-	Throttled int64 // 429 answers, REST and SCIM
+	Throttled int64 // 429 answers, REST and SCIM, as the client's pacers counted them
 }
 
-// usageCounter counts a client's requests; safe for concurrent use.
+// usageCounter counts a client's requests and the credits they cost; safe
+// for concurrent use. 429s are the pacers' count (PacerStats.Throttled).
 type usageCounter struct {
-	calls, credits, throttled atomic.Int64
+	calls, credits atomic.Int64
 }
 
 // sent counts one request that left for Miro.
@@ -27,9 +28,7 @@ func (u *usageCounter) sent() { u.calls.Add(1) }
 // answered counts Miro's answer to a request costing cost credits.
 func (u *usageCounter) answered(cost, status int) {
 	switch {
-	case status == http.StatusTooManyRequests:
-		u.throttled.Add(1)
-	case status == http.StatusUnauthorized, status >= 500:
+	case status == http.StatusTooManyRequests, status == http.StatusUnauthorized, status >= 500:
 	default:
 		u.credits.Add(int64(cost))
 	}
@@ -37,5 +36,6 @@ func (u *usageCounter) answered(cost, status int) {
 
 // Usage returns what the client has asked of Miro so far.
 func (c *Client) Usage() Usage {
-	return Usage{Calls: c.usage.calls.Load(), Credits: c.usage.credits.Load(), Throttled: c.usage.throttled.Load()}
+	throttled := c.pacer.Stats().Throttled + c.scimPacer.Stats().Throttled
+	return Usage{Calls: c.usage.calls.Load(), Credits: c.usage.credits.Load(), Throttled: int64(throttled)}
 }
