@@ -36,6 +36,13 @@ func Sync(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path st
 // serves, as the SDK's runner provides one (ctxzap), so a test can observe what
 // the connector logs. A nil log is Sync.
 func SyncLogged(ctx context.Context, conn connectorbuilder.ConnectorBuilderV2, path string, workers int, log *zap.Logger, extra ...sdksync.SyncOpt) error {
+	// The binary gives the connector and the syncer one worker count (the
+	// connector sizes its calls in flight and its prefetcher by it): a test
+	// that gives them two would run what no user runs.
+	if c, ok := conn.(interface{ Workers() int }); ok && c.Workers() != sdksync.NormalizeWorkerCount(workers) {
+		return fmt.Errorf("synctest: the connector was built for %d workers and the sync runs %d: build it with connector.WithWorkers(%d), as the binary does",
+			c.Workers(), sdksync.NormalizeWorkerCount(workers), workers)
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(path), "c1z-tmp-")
 	if err != nil {
 		return err

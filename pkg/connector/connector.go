@@ -301,3 +301,6 @@ func (c *Connector) Usage() miro.Usage {
 	}
 	return c.client.Usage()
 }
+
+// Workers is the SDK's sync worker count the connector was built for (WithWorkers).
+func (c *Connector) Workers() int { return c.workers }

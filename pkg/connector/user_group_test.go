@@ -25,6 +25,7 @@ import (
 	"github.com/conductorone/baton-miro/internal/mirosim"
 	"github.com/conductorone/baton-miro/internal/simtest"
 	"github.com/conductorone/baton-miro/internal/synctest"
+	"github.com/conductorone/baton-miro/pkg/connector"
 )
 
 // groupRoutes are the simulator routes of the user-group part of a sync.
@@ -144,7 +145,7 @@ func TestSyncGroupsScopeMissing(t *testing.T) {
 			defer cancel()
 			sim, org := startSim(t, mirosim.GenOptions{Seed: 78, Users: 500, Teams: 30, Groups: 40},
 				mirosim.Options{Credits: -1, Scopes: scopes})
-			conn, _, err := simtest.NewConnector(sim, simToken)
+			conn, _, err := simtest.NewConnectorWith(sim, simToken, []connector.Option{connector.WithWorkers(workers)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -416,5 +417,25 @@ func requireCode(t *testing.T, err error, code codes.Code, phrase string) {
 	}
 	if !strings.Contains(err.Error(), phrase) {
 		t.Errorf("error does not mention %q: %v", phrase, err)
+	}
+}
+
+// TestHarnessRefusesTwoWorkerCounts: the in-process harness refuses a
+// connector built for another worker count than the sync runs, which the
+// binary never does (main passes one count to both).
+func TestHarnessRefusesTwoWorkerCounts(t *testing.T) {
+	ctx, cancel := syncContext(t)
+	defer cancel()
+	sim, _ := startSim(t, mirosim.GenOptions{Seed: 78, Users: 20, Teams: 2}, mirosim.Options{Credits: -1})
+	conn, _, err := simtest.NewConnectorWith(sim, simToken, []connector.Option{connector.WithWorkers(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = synctest.Sync(ctx, conn, filepath.Join(t.TempDir(), "sync.c1z"), 4)
+	if err == nil || !strings.Contains(err.Error(), "connector.WithWorkers(4)") {
+		t.Fatalf("a sync with 4 workers of a connector built for 1: %v, want the harness to refuse it", err)
+	}
+	if n := sim.TotalCount(); n != 0 {
+		t.Errorf("%d Miro calls before refusing", n)
 	}
 }
